@@ -1,0 +1,16 @@
+'use strict';
+
+const { encryptedSession } = require('./lib/middleware.cjs');
+const { createCodec } = require('./lib/codec.cjs');
+const { generateKey, deriveKey, deriveKeySync } = require('./lib/keys.cjs');
+
+// `require('koa-sodium-session')` is the middleware factory itself, with the rest as properties.
+module.exports = encryptedSession;
+Object.assign(module.exports, {
+  default: encryptedSession,
+  encryptedSession,
+  createCodec,
+  generateKey,
+  deriveKey,
+  deriveKeySync,
+});
