@@ -1,0 +1,124 @@
+// Construction: every option error has a clear message and a stable code; the caller's options
+// object is left alone.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Koa from 'koa';
+import encryptedSession, { createCodec } from '../index.mjs';
+import { KEY, SALT, SECRET, get, makeApp } from './helpers.mjs';
+
+const app = new Koa();
+
+/** Asserts that `encryptedSession(opts, app)` throws `Type` with `code` and a message matching `message`. */
+function rejects(opts, Type, code, message, target = app) {
+  assert.throws(
+    () => encryptedSession(opts, target),
+    (err) => {
+      assert.ok(err instanceof Type, `${err.constructor.name} is a ${Type.name}`);
+      assert.equal(err.code, code);
+      assert.match(err.message, message);
+      return true;
+    },
+  );
+}
+
+describe('construction errors', () => {
+  it('opts missing', () => {
+    rejects(undefined, TypeError, 'ERR_OPTIONS_REQUIRED', /^opts required: `encryptedSession\(opts, app\)`$/);
+    rejects('session', TypeError, 'ERR_OPTIONS_REQUIRED', /opts required/);
+  });
+
+  it('app missing', () => {
+    const message = /^app instance required: `encryptedSession\(opts, app\)`$/;
+    rejects({ secretKey: KEY }, TypeError, 'ERR_APP_REQUIRED', message, null);
+    rejects({ secretKey: KEY }, TypeError, 'ERR_APP_REQUIRED', message, {});
+  });
+
+  it('no key at all', () => {
+    rejects({}, Error, 'ERR_KEY_MISSING', /^secretKey or secret must specified$/);
+    rejects({ secretKey: undefined, secret: null }, Error, 'ERR_KEY_MISSING', /must specified/);
+  });
+
+  it('a key of the wrong length, which koa-encrypted-session accepts and then fails every request with', () => {
+    rejects({ secretKey: Buffer.alloc(64) }, RangeError, 'ERR_KEY_LENGTH', /^secretKey must be 32 bytes, got 64$/);
+    rejects({ secretKey: Buffer.alloc(31) }, RangeError, 'ERR_KEY_LENGTH', /got 31$/);
+    rejects({ secretKey: Buffer.alloc(64).toString('base64') }, RangeError, 'ERR_KEY_LENGTH', /got 64$/);
+    rejects({ secretKey: '' }, RangeError, 'ERR_KEY_LENGTH', /got 0$/);
+  });
+
+  it('a hex key passed as a string gets a hint', () => {
+    rejects({ secretKey: KEY.toString('hex') }, RangeError, 'ERR_KEY_LENGTH', /got 48; this looks like hex/);
+  });
+
+  it('a key of the wrong type', () => {
+    for (const secretKey of [42, true, {}, [1, 2], new Float64Array(4), new ArrayBuffer(32)]) {
+      rejects({ secretKey }, TypeError, 'ERR_KEY_TYPE', /^secretKey must be a string or a Buffer .*, got \w+/);
+    }
+  });
+
+  it('a key string that is not base64', () => {
+    rejects({ secretKey: 'not base64 at all!' }, TypeError, 'ERR_KEY_ENCODING', /must be base64 of 32 bytes/);
+  });
+
+  it('a short secret', () => {
+    rejects({ secret: 'short' }, RangeError, 'ERR_SECRET_LENGTH', /at least 32 bytes, got 5$/);
+    rejects({ secret: 12345 }, TypeError, 'ERR_SECRET_TYPE', /got number$/);
+  });
+
+  it('a salt that is not 16 bytes', () => {
+    rejects({ secret: SECRET, salt: 'too short' }, RangeError, 'ERR_SALT_LENGTH', /^salt must be length 16, got 9$/);
+    rejects({ secret: SECRET, salt: Buffer.alloc(32) }, RangeError, 'ERR_SALT_LENGTH', /got 32$/);
+    rejects({ secret: SECRET, salt: 16 }, TypeError, 'ERR_SALT_TYPE', /got number$/);
+  });
+
+  it('user-supplied encode or decode', () => {
+    rejects({ secretKey: KEY, encode: String }, TypeError, 'ERR_HOOKS_OWNED', /opts\.encode .*owns encode\/decode/);
+    rejects({ secretKey: KEY, decode: String }, TypeError, 'ERR_HOOKS_OWNED', /opts\.decode/);
+  });
+
+  it('an unknown format', () => {
+    rejects({ secretKey: KEY, format: 'json' }, TypeError, 'ERR_FORMAT', /^format must be 'legacy' or 'compact', got 'json'$/);
+    rejects({ secretKey: KEY, format: 1 }, TypeError, 'ERR_FORMAT', /got number$/);
+  });
+});
+
+describe('accepted options', () => {
+  it('takes a key as Buffer, Uint8Array, base64 or base64url text, with stray whitespace', async () => {
+    const forms = [KEY, new Uint8Array(KEY), KEY.toString('base64'), KEY.toString('base64url'), `${KEY.toString('base64')}\n`];
+    const cookies = [];
+    for (const secretKey of forms) {
+      const codec = createCodec({ secretKey });
+      cookies.push(codec.encode({ n: 1 }));
+    }
+    const reader = createCodec({ secretKey: KEY });
+    for (const cookie of cookies) assert.deepEqual(reader.decode(cookie), { n: 1 });
+  });
+
+  it('leaves the caller’s options object untouched', async () => {
+    const opts = { key: 'sid', maxAge: 1000, secretKey: KEY, format: 'compact' };
+    const copy = { ...opts };
+    Object.freeze(opts);
+    const app = makeApp(encryptedSession, opts);
+    await get(app).expect(200);
+    assert.deepEqual(opts, copy);
+  });
+
+  it('keeps key material out of ctx.sessionOptions', async () => {
+    const app = makeApp(encryptedSession, { secretKey: KEY }, (ctx) => {
+      ctx.body = Object.keys(ctx.sessionOptions);
+    });
+    const res = await get(app).expect(200);
+    for (const name of ['secretKey', 'secret', 'salt']) assert.ok(!res.body.includes(name), name);
+  });
+
+  it('prefers secretKey when secret is given too, as koa-encrypted-session does', () => {
+    const both = createCodec({ secretKey: KEY, secret: SECRET, salt: SALT });
+    assert.deepEqual(createCodec({ secretKey: KEY }).decode(both.encode({ a: 1 })), { a: 1 });
+  });
+
+  it('serves requests with a passphrase while its key is derived off the main thread', async () => {
+    const app = makeApp(encryptedSession, { secret: SECRET, salt: SALT });
+    const [a, b] = await Promise.all([get(app).expect(200), get(app).expect(200)]);
+    assert.equal(a.body.views, 1);
+    assert.equal(b.body.views, 1);
+  });
+});
