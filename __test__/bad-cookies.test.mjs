@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sodium from 'sodium-native';
 import encryptedSession, { createCodec, generateKey } from '../index.mjs';
-import { KEY, get, makeApp, sessionCookie } from './helpers.mjs';
+import { get, KEY, makeApp, sessionCookie } from './helpers.mjs';
 
 const legacy = createCodec({ secretKey: KEY });
 const compact = createCodec({ secretKey: KEY, format: 'compact' });
@@ -45,7 +45,10 @@ const CASES = {
   'a third part': [`${genuine}%3B${genuine}`, 'malformed'],
   'not base64': [genuine.replace(/^.{4}/, '!!!!'), 'malformed'],
   'another key': [createCodec({ secretKey: generateKey() }).encode(SESSION), 'authentication'],
-  'another key, compact': [createCodec({ secretKey: generateKey(), format: 'compact' }).encode(SESSION), 'authentication'],
+  'another key, compact': [
+    createCodec({ secretKey: generateKey(), format: 'compact' }).encode(SESSION),
+    'authentication',
+  ],
   oversized: ['A'.repeat(9000), 'oversized'],
   'not JSON': [sealRaw(Buffer.from('{"user":"alice"')), 'not-json'],
   'not UTF-8': [sealRaw(Buffer.from([0xff, 0xfe, 0x7b])), 'not-json'],

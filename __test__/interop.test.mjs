@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import legacySession from 'koa-encrypted-session';
 import encryptedSession from '../index.mjs';
-import { KEY, SALT, SECRET, cookieValue, get, makeApp, sessionCookie } from './helpers.mjs';
+import { cookieValue, get, KEY, makeApp, SALT, SECRET, sessionCookie } from './helpers.mjs';
 
 const TRICKY = { text: 'a;b%c=d+e/f é ü 中文 🎉', nested: { list: [1, '%3B', null] } };
 

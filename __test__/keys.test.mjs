@@ -1,7 +1,7 @@
 // generateKey, deriveKey and deriveKeySync against sodium-native's crypto_pwhash.
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
 import sodium from 'sodium-native';
 import { deriveKey, deriveKeySync, generateKey } from '../index.mjs';
 import { SALT, SECRET } from './helpers.mjs';

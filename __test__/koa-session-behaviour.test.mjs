@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import encryptedSession from '../index.mjs';
-import { KEY, cookieValue, get, makeApp, sessionCookie } from './helpers.mjs';
+import { cookieValue, get, KEY, makeApp, sessionCookie } from './helpers.mjs';
 
 const opts = (extra = {}) => ({ secretKey: KEY, ...extra });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Koa from 'koa';
 import encryptedSession, { createCodec } from '../index.mjs';
-import { KEY, SALT, SECRET, get, makeApp } from './helpers.mjs';
+import { get, KEY, makeApp, SALT, SECRET } from './helpers.mjs';
 
 const app = new Koa();
 
@@ -76,14 +76,25 @@ describe('construction errors', () => {
   });
 
   it('an unknown format', () => {
-    rejects({ secretKey: KEY, format: 'json' }, TypeError, 'ERR_FORMAT', /^format must be 'legacy' or 'compact', got 'json'$/);
+    rejects(
+      { secretKey: KEY, format: 'json' },
+      TypeError,
+      'ERR_FORMAT',
+      /^format must be 'legacy' or 'compact', got 'json'$/,
+    );
     rejects({ secretKey: KEY, format: 1 }, TypeError, 'ERR_FORMAT', /got number$/);
   });
 });
 
 describe('accepted options', () => {
   it('takes a key as Buffer, Uint8Array, base64 or base64url text, with stray whitespace', async () => {
-    const forms = [KEY, new Uint8Array(KEY), KEY.toString('base64'), KEY.toString('base64url'), `${KEY.toString('base64')}\n`];
+    const forms = [
+      KEY,
+      new Uint8Array(KEY),
+      KEY.toString('base64'),
+      KEY.toString('base64url'),
+      `${KEY.toString('base64')}\n`,
+    ];
     const cookies = [];
     for (const secretKey of forms) {
       const codec = createCodec({ secretKey });

@@ -85,7 +85,11 @@ function makeHooks(holder, compact) {
         throw refusal('ERR_COOKIE_NOT_JSON', 'not-json', 'cookie plaintext is not JSON');
       }
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw refusal('ERR_COOKIE_NOT_OBJECT', 'not-object', `cookie plaintext is JSON ${describe(value)}, not an object`);
+        throw refusal(
+          'ERR_COOKIE_NOT_OBJECT',
+          'not-object',
+          `cookie plaintext is JSON ${describe(value)}, not an object`,
+        );
       }
       return value;
     },

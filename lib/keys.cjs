@@ -54,11 +54,7 @@ function toKeyBytes(secretKey) {
  */
 function toSecretBytes(secret) {
   if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
-    throw codedError(
-      TypeError,
-      'ERR_SECRET_TYPE',
-      `secret must be a string or a Buffer, got ${describe(secret)}`,
-    );
+    throw codedError(TypeError, 'ERR_SECRET_TYPE', `secret must be a string or a Buffer, got ${describe(secret)}`);
   }
   const bytes = Buffer.from(secret);
   if (bytes.length < MIN_SECRET_BYTES) {

@@ -24,7 +24,10 @@ function newest(paths) {
 }
 
 const sources = ['src', 'Cargo.toml', 'Cargo.lock', 'build.rs'].map((file) => join(root, file)).filter(existsSync);
-const built = addons.length > 0 && outputs.every(existsSync) ? Math.min(...[...addons, ...outputs].map((p) => statSync(p).mtimeMs)) : 0;
+const built =
+  addons.length > 0 && outputs.every(existsSync)
+    ? Math.min(...[...addons, ...outputs].map((p) => statSync(p).mtimeMs))
+    : 0;
 
 if (built < newest(sources)) {
   console.log(built ? 'native addon is older than src/: rebuilding' : 'native addon missing: building');
