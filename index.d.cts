@@ -1,0 +1,104 @@
+import Koa = require('koa');
+import koaSession = require('koa-session');
+
+/** koa-session middleware whose cookie is sealed with libsodium's secretbox. */
+declare function encryptedSession(opts: encryptedSession.EncryptedSessionOptions, app: Koa): Koa.Middleware;
+
+declare namespace encryptedSession {
+  /** A 32-byte secret key: bytes, or base64 text (standard or url-safe) as `gen-key` prints it. */
+  export type SecretKey = string | Uint8Array;
+
+  /** Cookie wire format: koa-encrypted-session's (`legacy`) or the smaller, versioned `compact`. */
+  export type CookieFormat = 'legacy' | 'compact';
+
+  /** Where the key comes from: a `secretKey`, or a `secret` passphrase with an optional `salt`. */
+  export interface KeyOptions {
+    /** The 32-byte key. Wins over `secret` when both are given. */
+    secretKey?: SecretKey;
+    /** A passphrase of at least 32 bytes, stretched with Argon2id as koa-encrypted-session does. */
+    secret?: string | Uint8Array;
+    /** 16 bytes (a string is taken as its ASCII bytes); default koa-encrypted-session's salt. */
+    salt?: string | Uint8Array;
+  }
+
+  /** Options of `createCodec`. */
+  export interface CodecOptions extends KeyOptions {
+    /** Format cookies are written in (default `'legacy'`); both are always read. */
+    format?: CookieFormat;
+  }
+
+  /**
+   * Options of `encryptedSession`: every koa-session option, plus ours. `encode` and `decode` belong
+   * to this package and `signed` is always off.
+   */
+  export interface EncryptedSessionOptions
+    extends Omit<Partial<koaSession.opts>, 'encode' | 'decode' | 'signed'>,
+      CodecOptions {
+    /** Ignored: the cipher authenticates the cookie, so it is never signed. */
+    signed?: boolean;
+    /** Not allowed: this package owns the hooks. */
+    encode?: never;
+    /** Not allowed: this package owns the hooks. */
+    decode?: never;
+  }
+
+  /** The encode/decode hooks the middleware gives koa-session. */
+  export interface Codec {
+    /** Seals a session object (as `JSON.stringify` renders it) into a cookie value. */
+    encode(session: object): string;
+    /**
+     * Opens a cookie value in either format. Throws a `CookieRefusedError` (a `SyntaxError`) for
+     * anything that is not a genuine cookie for this key.
+     */
+    decode(cookie: string): Record<string, unknown>;
+  }
+
+  /** Why a cookie was refused. */
+  export type CookieRefusalReason = 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object';
+
+  /** The error `decode` throws for a cookie it refuses. */
+  export interface CookieRefusedError extends SyntaxError {
+    code:
+      | 'ERR_COOKIE_MALFORMED'
+      | 'ERR_COOKIE_TOO_LARGE'
+      | 'ERR_COOKIE_AUTHENTICATION'
+      | 'ERR_COOKIE_NOT_TEXT'
+      | 'ERR_COOKIE_NOT_JSON'
+      | 'ERR_COOKIE_NOT_OBJECT';
+    reason: CookieRefusalReason;
+  }
+
+  /** Codes of the errors thrown when a middleware, codec or key is set up with bad options. */
+  export type OptionErrorCode =
+    | 'ERR_OPTIONS_REQUIRED'
+    | 'ERR_APP_REQUIRED'
+    | 'ERR_KEY_MISSING'
+    | 'ERR_KEY_TYPE'
+    | 'ERR_KEY_ENCODING'
+    | 'ERR_KEY_LENGTH'
+    | 'ERR_SECRET_TYPE'
+    | 'ERR_SECRET_LENGTH'
+    | 'ERR_SALT_TYPE'
+    | 'ERR_SALT_LENGTH'
+    | 'ERR_FORMAT'
+    | 'ERR_HOOKS_OWNED';
+
+  /** The encode/decode pair the middleware uses, for use without Koa. */
+  export function createCodec(opts: CodecOptions): Codec;
+
+  /** A fresh random 32-byte key from libsodium's CSPRNG. */
+  export function generateKey(): Buffer;
+
+  /** koa-encrypted-session's Argon2id key derivation, on the thread pool. */
+  export function deriveKey(secret: string | Uint8Array, salt?: string | Uint8Array): Promise<Buffer>;
+
+  /** koa-encrypted-session's Argon2id key derivation, blocking for about a second. */
+  export function deriveKeySync(secret: string | Uint8Array, salt?: string | Uint8Array): Buffer;
+
+  /** The middleware factory again, for `import { encryptedSession }` and `require(...).default`. */
+  const self: typeof encryptedSession;
+
+  export { self as encryptedSession, self as default };
+}
+
+export = encryptedSession;
