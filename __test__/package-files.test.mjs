@@ -1,0 +1,28 @@
+// The published tarball holds what users need and nothing else.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { it } from 'node:test';
+
+const root = new URL('..', import.meta.url).pathname;
+
+it('npm pack ships the entries, lib, CLI, loader and docs only', () => {
+  const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }));
+  const files = report.files.map((file) => file.path).sort();
+  assert.deepEqual(files, [
+    'CHANGELOG.md',
+    'LICENSE',
+    'README.md',
+    'bin/gen-key.mjs',
+    'index.cjs',
+    'index.d.cts',
+    'index.d.mts',
+    'index.mjs',
+    'lib/binding.cjs',
+    'lib/codec.cjs',
+    'lib/errors.cjs',
+    'lib/keys.cjs',
+    'lib/middleware.cjs',
+    'native/binding.cjs',
+    'package.json',
+  ]);
+});
