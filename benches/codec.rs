@@ -1,0 +1,38 @@
+//! Seal and open alone, per wire format, for session JSON of about 100 B, 1 KB and 3.5 KB: the
+//! floor the JavaScript path is measured against. Run with `cargo bench`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use koa_sodium_session::{Format, Keyring, SecretKey};
+
+/// Session JSON of about `size` bytes, shaped like what koa-session hands the encoder.
+fn session_json(size: usize) -> String {
+    let head = r#"{"user":"alice","role":"admin","data":""#;
+    let tail = r#"","_expire":1767225600000,"_maxAge":86400000}"#;
+    let fill = size.saturating_sub(head.len() + tail.len());
+    format!("{head}{}{tail}", "x".repeat(fill))
+}
+
+fn bench(c: &mut Criterion) {
+    let keys =
+        Keyring::new(vec![SecretKey::from_slice(&[7; 32]).expect("32-byte key")]).expect("one key");
+    for size in [100, 1000, 3500] {
+        let json = session_json(size);
+        let mut group = c.benchmark_group(format!("{size} B"));
+        group.throughput(Throughput::Bytes(json.len() as u64));
+        for (name, format) in [("legacy", Format::Legacy), ("compact", Format::Compact)] {
+            group.bench_with_input(BenchmarkId::new("seal", name), &json, |b, json| {
+                b.iter(|| keys.seal(black_box(json.as_bytes()), format))
+            });
+            let cookie = keys.seal(json.as_bytes(), format);
+            group.bench_with_input(BenchmarkId::new("open", name), &cookie, |b, cookie| {
+                b.iter(|| keys.open(black_box(cookie)))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
