@@ -14,20 +14,36 @@ const REASONS = {
   ERR_COOKIE_NOT_TEXT: 'not-json',
 };
 
+/** `value` as a list: itself when it is an array, else a list of one. */
+const listOf = (value) => (Array.isArray(value) ? value : [value]);
+
+/** True when `value` is a non-empty array of entries or a single present entry. */
+function present(value) {
+  return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== null;
+}
+
 /**
- * Checks the key options and returns where the key comes from: `{ key }` for a `secretKey`,
- * `{ secret, salt }` for a passphrase still to derive. `secretKey` wins when both are given,
- * as in koa-encrypted-session.
+ * Checks the key options and returns where the keys come from, newest first: `{ keys }` for
+ * `secretKey`, `{ secrets, salt }` for passphrases still to derive. `secretKey` wins when both
+ * are given, as in koa-encrypted-session. Either may be an array for key rotation.
  * @param {{ secretKey?: unknown, secret?: unknown, salt?: unknown }} opts
  */
 function keySource(opts) {
-  if (opts.secretKey !== undefined && opts.secretKey !== null) {
-    return { key: toKeyBytes(opts.secretKey) };
-  }
-  if (opts.secret !== undefined && opts.secret !== null) {
-    return { secret: toSecretBytes(opts.secret), salt: toSaltBytes(opts.salt) };
-  }
+  if (present(opts.secretKey)) return { keys: listOf(opts.secretKey).map(toKeyBytes) };
+  if (present(opts.secret)) return { secrets: listOf(opts.secret).map(toSecretBytes), salt: toSaltBytes(opts.salt) };
   throw codedError(Error, 'ERR_KEY_MISSING', 'secretKey or secret must specified');
+}
+
+/**
+ * A NativeCodec over `keys`, after which the copies this package made of them are zeroed (a
+ * Buffer or Uint8Array the caller passed is theirs and left alone).
+ * @param {Uint8Array[]} keys
+ * @param {unknown[]} given the values the caller passed, to tell our copies from theirs
+ */
+function nativeCodec(keys, given = []) {
+  const codec = new native.NativeCodec(keys);
+  for (const key of keys) if (!given.includes(key)) key.fill(0);
+  return codec;
 }
 
 /**
@@ -47,6 +63,23 @@ function isCompact(format) {
 }
 
 /**
+ * Checks a duration option in milliseconds (0 or absent: off).
+ * @param {string} name
+ * @param {unknown} value
+ */
+function toMillis(name, value) {
+  if (value === undefined || value === null || value === 0) return 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `${name} must be a positive number of milliseconds, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
  * The SyntaxError a refused cookie raises: koa-session answers it with a fresh session.
  * @param {string} code
  * @param {string} reason
@@ -59,57 +92,79 @@ function refusal(code, reason, message) {
 }
 
 /**
- * The encode/decode hooks over `holder.native`, a NativeCodec that may arrive later.
- * @param {{ native: import('../native/binding.cjs').NativeCodec | null }} holder
- * @param {boolean} compact
+ * Opens a cookie value into its session object, or throws a refusal.
+ * @param {import('../native/binding.cjs').NativeCodec} codec
+ * @param {unknown} cookie
+ * @param {number} maxLifetime
  */
-function makeHooks(holder, compact) {
+function open(codec, cookie, maxLifetime) {
+  if (typeof cookie !== 'string') {
+    throw refusal('ERR_COOKIE_MALFORMED', 'malformed', `cookie must be a string, got ${describe(cookie)}`);
+  }
+  let opened;
+  try {
+    opened = codec.open(cookie);
+  } catch (err) {
+    throw refusal(err.code, REASONS[err.code] ?? 'malformed', err.message);
+  }
+  let value;
+  try {
+    value = JSON.parse(opened.json);
+  } catch {
+    throw refusal('ERR_COOKIE_NOT_JSON', 'not-json', 'cookie plaintext is not JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw refusal('ERR_COOKIE_NOT_OBJECT', 'not-object', `cookie plaintext is JSON ${describe(value)}, not an object`);
+  }
+  if (maxLifetime > 0 && typeof value._iat === 'number' && Date.now() - value._iat > maxLifetime) {
+    throw refusal('ERR_COOKIE_LIFETIME', 'lifetime', `session is older than maxLifetime (${maxLifetime} ms)`);
+  }
+  if (opened.stale) Object.defineProperty(value, STALE, { value: true });
+  return value;
+}
+
+/** Marks a decoded session that an older key sealed, so it is sealed again with the newest. */
+const STALE = Symbol('sealed with an older key');
+
+/**
+ * The encode/decode hooks over `holder.native`, a NativeCodec that may arrive later.
+ *
+ * `maxLifetime` (ms) stamps `_iat`, the creation time, into the sealed session and refuses
+ * sessions older than that. `encode` takes the creation time of the session being saved from
+ * `holder.saving`, which the middleware sets just before koa-session encodes.
+ * @param {{ native: import('../native/binding.cjs').NativeCodec | null, saving?: { session: object } | null }} holder
+ * @param {{ compact: boolean, maxLifetime?: number }} options
+ */
+function makeHooks(holder, { compact, maxLifetime = 0 }) {
   return {
     encode(session) {
-      return holder.native.seal(JSON.stringify(session), compact);
+      let json = session;
+      if (maxLifetime > 0 && typeof session._iat !== 'number') {
+        json = { ...session, _iat: holder.saving?.session?._iat ?? Date.now() };
+      }
+      return holder.native.seal(JSON.stringify(json), compact);
     },
     decode(cookie) {
-      if (typeof cookie !== 'string') {
-        throw refusal('ERR_COOKIE_MALFORMED', 'malformed', `cookie must be a string, got ${describe(cookie)}`);
-      }
-      let opened;
-      try {
-        opened = holder.native.open(cookie);
-      } catch (err) {
-        throw refusal(err.code, REASONS[err.code] ?? 'malformed', err.message);
-      }
-      let value;
-      try {
-        value = JSON.parse(opened.json);
-      } catch {
-        throw refusal('ERR_COOKIE_NOT_JSON', 'not-json', 'cookie plaintext is not JSON');
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw refusal(
-          'ERR_COOKIE_NOT_OBJECT',
-          'not-object',
-          `cookie plaintext is JSON ${describe(value)}, not an object`,
-        );
-      }
-      return value;
+      return open(holder.native, cookie, maxLifetime);
     },
   };
 }
 
 /**
  * The encode/decode pair the middleware gives koa-session, for use without Koa. A `secret` is
- * derived synchronously here (about a second); derive it once with `deriveKey` and pass the
- * result as `secretKey` to avoid blocking.
- * @param {{ secretKey?: string | Uint8Array, secret?: string | Uint8Array, salt?: string | Uint8Array, format?: 'legacy' | 'compact' }} opts
+ * derived synchronously here (about a second per passphrase); derive it once with `deriveKey`
+ * and pass the result as `secretKey` to avoid blocking.
+ * @param {{ secretKey?: string | Uint8Array | Array<string | Uint8Array>, secret?: string | Uint8Array | Array<string | Uint8Array>, salt?: string | Uint8Array, format?: 'legacy' | 'compact', maxLifetime?: number }} opts
  */
 function createCodec(opts) {
   if (!opts || typeof opts !== 'object') {
     throw codedError(TypeError, 'ERR_OPTIONS_REQUIRED', 'opts required: `createCodec(opts)`');
   }
   const compact = isCompact(opts.format);
+  const maxLifetime = toMillis('maxLifetime', opts.maxLifetime);
   const source = keySource(opts);
-  const key = source.key ?? native.deriveKeySync(source.secret, source.salt);
-  return makeHooks({ native: new native.NativeCodec([key]) }, compact);
+  const keys = source.keys ?? source.secrets.map((secret) => native.deriveKeySync(secret, source.salt));
+  return makeHooks({ native: nativeCodec(keys, listOf(opts.secretKey)) }, { compact, maxLifetime });
 }
 
-module.exports = { createCodec, keySource, isCompact, makeHooks };
+module.exports = { createCodec, keySource, nativeCodec, isCompact, toMillis, makeHooks, STALE, listOf };
