@@ -13,10 +13,10 @@ declare namespace encryptedSession {
 
   /** Where the key comes from: a `secretKey`, or a `secret` passphrase with an optional `salt`. */
   export interface KeyOptions {
-    /** The 32-byte key. Wins over `secret` when both are given. */
-    secretKey?: SecretKey;
-    /** A passphrase of at least 32 bytes, stretched with Argon2id as koa-encrypted-session does. */
-    secret?: string | Uint8Array;
+    /** The 32-byte key, or keys newest first (the first seals, any opens). Wins over `secret`. */
+    secretKey?: SecretKey | SecretKey[];
+    /** A passphrase of at least 32 bytes (or several, newest first), stretched with Argon2id as koa-encrypted-session does. */
+    secret?: string | Uint8Array | Array<string | Uint8Array>;
     /** 16 bytes (a string is taken as its ASCII bytes); default koa-encrypted-session's salt. */
     salt?: string | Uint8Array;
   }
@@ -25,6 +25,8 @@ declare namespace encryptedSession {
   export interface CodecOptions extends KeyOptions {
     /** Format cookies are written in (default `'legacy'`); both are always read. */
     format?: CookieFormat;
+    /** Oldest a session may get, in ms from its creation, enforced from inside the sealed cookie. */
+    maxLifetime?: number;
   }
 
   /**
@@ -34,6 +36,8 @@ declare namespace encryptedSession {
   export interface EncryptedSessionOptions
     extends Omit<Partial<koaSession.opts>, 'encode' | 'decode' | 'signed'>,
       CodecOptions {
+    /** Largest cookie (name, value and attributes) to set, default 4096; past it saving throws `ERR_SESSION_TOO_LARGE`. */
+    maxCookieBytes?: number;
     /** Ignored: the cipher authenticates the cookie, so it is never signed. */
     signed?: boolean;
     /** Not allowed: this package owns the hooks. */
@@ -54,7 +58,26 @@ declare namespace encryptedSession {
   }
 
   /** Why a cookie was refused. */
-  export type CookieRefusalReason = 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object';
+  export type CookieRefusalReason =
+    | 'malformed'
+    | 'oversized'
+    | 'authentication'
+    | 'not-json'
+    | 'not-object'
+    | 'lifetime';
+
+  /** Emitted on the app as `session:rejected` when a cookie is refused (never with its contents). */
+  export interface SessionRejectedEvent {
+    ctx: Koa.Context;
+    reason: CookieRefusalReason;
+  }
+
+  /** Emitted on the app as `session:too-large` before saving throws `ERR_SESSION_TOO_LARGE`. */
+  export interface SessionTooLargeEvent {
+    ctx: Koa.Context;
+    size: number;
+    limit: number;
+  }
 
   /** The error `decode` throws for a cookie it refuses. */
   export interface CookieRefusedError extends SyntaxError {
@@ -64,7 +87,8 @@ declare namespace encryptedSession {
       | 'ERR_COOKIE_AUTHENTICATION'
       | 'ERR_COOKIE_NOT_TEXT'
       | 'ERR_COOKIE_NOT_JSON'
-      | 'ERR_COOKIE_NOT_OBJECT';
+      | 'ERR_COOKIE_NOT_OBJECT'
+      | 'ERR_COOKIE_LIFETIME';
     reason: CookieRefusalReason;
   }
 
@@ -81,7 +105,11 @@ declare namespace encryptedSession {
     | 'ERR_SALT_TYPE'
     | 'ERR_SALT_LENGTH'
     | 'ERR_FORMAT'
+    | 'ERR_OPTION_VALUE'
     | 'ERR_HOOKS_OWNED';
+
+  /** Codes of errors raised while serving: an oversized session, or no loadable native addon. */
+  export type RuntimeErrorCode = 'ERR_SESSION_TOO_LARGE' | 'ERR_NATIVE_ADDON';
 
   /** The encode/decode pair the middleware uses, for use without Koa. */
   export function createCodec(opts: CodecOptions): Codec;

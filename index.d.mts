@@ -9,7 +9,10 @@ export type {
   EncryptedSessionOptions,
   KeyOptions,
   OptionErrorCode,
+  RuntimeErrorCode,
   SecretKey,
+  SessionRejectedEvent,
+  SessionTooLargeEvent,
 } from './index.cjs';
 export { createCodec, deriveKey, deriveKeySync, encryptedSession, generateKey } from './index.cjs';
 export default encryptedSession;

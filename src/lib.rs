@@ -9,8 +9,8 @@ mod key;
 mod sodium;
 mod wire;
 
-use napi::bindgen_prelude::{AsyncTask, Buffer};
-use napi::{Env, Task};
+use napi::bindgen_prelude::{AsyncTask, Buffer, ToNapiValue, TypeName};
+use napi::{Env, Task, ValueType};
 use napi_derive::napi;
 
 pub use codec::{Keyring, Opened};
@@ -75,10 +75,43 @@ pub struct OpenResult {
     pub stale: bool,
 }
 
+/// Session plaintext on its way to JavaScript: zeroed in Rust memory once JavaScript has its copy.
+pub struct WipedText(String);
+
+impl TypeName for WipedText {
+    fn type_name() -> &'static str {
+        String::type_name()
+    }
+
+    fn value_type() -> ValueType {
+        String::value_type()
+    }
+}
+
+impl ToNapiValue for WipedText {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        // SAFETY: forwarded unchanged from our caller, napi-rs, which guarantees a live `env`.
+        let value = unsafe { <&str>::to_napi_value(env, &val.0) };
+        let mut bytes = val.0.into_bytes();
+        sodium::wipe(&mut bytes);
+        value
+    }
+}
+
 /// Returns 32 random bytes from libsodium's CSPRNG, a fresh secret key.
 #[napi]
 pub fn generate_key() -> Result<Buffer, CodedError> {
-    Ok(key::generate()?.to_vec().into())
+    Ok(key_buffer(key::generate()?))
+}
+
+/// Copies a key into a new Buffer for JavaScript and zeroes the Rust copy.
+fn key_buffer(mut key: [u8; 32]) -> Buffer {
+    let buffer = key.to_vec().into();
+    sodium::wipe(&mut key);
+    buffer
 }
 
 /// Derives a 32-byte key from a passphrase (at least 32 bytes) and a 16-byte salt (default:
@@ -113,6 +146,6 @@ impl Task for DeriveKey {
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(output.to_vec().into())
+        Ok(key_buffer(output))
     }
 }

@@ -8,6 +8,7 @@ import encryptedSession, {
   deriveKeySync,
   type EncryptedSessionOptions,
   generateKey,
+  type SessionRejectedEvent,
 } from 'koa-sodium-session';
 
 const app = new Koa();
@@ -18,8 +19,10 @@ const opts: EncryptedSessionOptions = {
   maxAge: 'session',
   rolling: true,
   sameSite: 'lax',
-  secretKey: key,
+  secretKey: [key, key.toString('base64')],
   format: 'compact',
+  maxCookieBytes: 4096,
+  maxLifetime: 7 * 864e5,
   valid: (_ctx, sess) => typeof sess === 'object',
 };
 app.use(encryptedSession(opts, app));
@@ -34,7 +37,7 @@ try {
   codec.decode('bogus');
 } catch (err) {
   const refused = err as CookieRefusedError;
-  const reason: 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object' = refused.reason;
+  const reason: 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object' | 'lifetime' = refused.reason;
   void reason;
 }
 
@@ -49,3 +52,7 @@ encryptedSession({ secretKey: key, format: 'json' }, app);
 encryptedSession({ secretKey: 42 }, app);
 // @ts-expect-error this package owns encode
 encryptedSession({ secretKey: key, encode: (s: object) => JSON.stringify(s) }, app);
+
+app.on('session:rejected', ({ ctx, reason }: SessionRejectedEvent) => console.log(ctx.path, reason));
+// @ts-expect-error maxCookieBytes is a number
+encryptedSession({ secretKey: key, maxCookieBytes: '4k' }, app);
