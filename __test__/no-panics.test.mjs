@@ -1,0 +1,121 @@
+// Every exported function, driven with wrong types and sizes, answers with a JS error that has a
+// code: nothing crashes, nothing panics across the FFI line.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Koa from 'koa';
+import * as api from '../index.mjs';
+import native from '../native/binding.cjs';
+
+const WRONG = [
+  undefined,
+  null,
+  0,
+  -1,
+  Number.NaN,
+  2 ** 53,
+  10n,
+  true,
+  '',
+  'x',
+  'x'.repeat(100_000),
+  Symbol('s'),
+  {},
+  [],
+  [[]],
+  () => {},
+  new Uint8Array(0),
+  Buffer.alloc(31),
+  Buffer.alloc(33),
+  Buffer.alloc(1 << 20),
+  new Float64Array(4),
+  new ArrayBuffer(32),
+  new Date(),
+  Object.create(null),
+];
+
+/** A short, never-throwing description of a value for failure messages. */
+function label(value) {
+  try {
+    return typeof value === 'symbol' ? value.toString() : label(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** True for what a passphrase may be: text or bytes of at least 32 bytes (those take a second to derive). */
+const validSecret = (v) =>
+  (typeof v === 'string' && Buffer.byteLength(v) >= 32) || (ArrayBuffer.isView(v) && v.byteLength >= 32);
+
+/** Calls `fn`, awaiting promises, and returns the error it raised (undefined if none). */
+async function errorOf(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+}
+
+/** Asserts that `err` is an Error whose code names what went wrong. */
+function coded(err, label) {
+  assert.ok(err instanceof Error, `${label}: threw ${String(err)}`);
+  assert.match(String(err.code), /^(ERR_[A-Z_]+|[A-Z][A-Za-z]+)$/, `${label}: code ${err.code} (${err.message})`);
+}
+
+describe('no panics, only coded errors', () => {
+  const app = new Koa();
+
+  it('encryptedSession with wrong options', async () => {
+    for (const value of WRONG) {
+      for (const name of ['secretKey', 'secret', 'salt', 'format', 'maxCookieBytes', 'maxLifetime']) {
+        const opts =
+          name === 'salt' ? { secret: 'x'.repeat(32), salt: value } : { secretKey: Buffer.alloc(32), [name]: value };
+        if (name === 'secretKey' || name === 'secret') delete opts.secretKey;
+        if (name === 'secret') opts.secret = value;
+        if (name === 'secretKey') opts.secretKey = value;
+        const err = await errorOf(() => api.encryptedSession(opts, app));
+        if (err) coded(err, `${name}=${label(value)}`);
+      }
+      const err = await errorOf(() => api.encryptedSession(value, app));
+      coded(err, `opts=${label(value)}`);
+    }
+  });
+
+  it('createCodec, encode and decode with wrong input', async () => {
+    const codec = api.createCodec({ secretKey: api.generateKey() });
+    for (const value of WRONG) {
+      const err = await errorOf(() => api.createCodec(value));
+      coded(err, `createCodec(${label(value)})`);
+      coded(await errorOf(() => codec.decode(value)), `decode(${label(value)})`);
+      const encoded = await errorOf(() => codec.encode(value));
+      if (encoded) assert.ok(encoded instanceof Error, 'encode errors are Errors');
+    }
+  });
+
+  it('deriveKey and deriveKeySync with wrong input', async () => {
+    for (const value of WRONG.filter((v) => !validSecret(v))) {
+      coded(await errorOf(() => api.deriveKey(value)), `deriveKey(${label(value)})`);
+      coded(
+        await errorOf(() => api.deriveKeySync('x'.repeat(32), value === undefined || value === null ? 5 : value)),
+        'salt',
+      );
+    }
+  });
+
+  it('the native layer itself, below the JS checks', async () => {
+    const codec = new native.NativeCodec([Buffer.alloc(32)]);
+    for (const value of WRONG) {
+      coded(await errorOf(() => new native.NativeCodec(value)), `NativeCodec(${label(value)})`);
+      coded(await errorOf(() => new native.NativeCodec([value])), `NativeCodec([${label(value)}])`);
+      if (typeof value !== 'string') {
+        coded(await errorOf(() => codec.open(value)), 'open');
+        coded(await errorOf(() => codec.seal(value, true)), 'seal');
+      } else {
+        coded(await errorOf(() => codec.open(value)), 'open string');
+      }
+      if (!validSecret(value)) {
+        coded(await errorOf(() => native.deriveKeySync(value)), `native deriveKeySync(${label(value)})`);
+        coded(await errorOf(() => native.deriveKey(value)), `native deriveKey(${label(value)})`);
+      }
+    }
+  });
+});
