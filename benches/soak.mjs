@@ -1,0 +1,48 @@
+// `npm run soak`: 60 s of load (autocannon, 100 connections, loopback only) through the middleware
+// with key rotation on, every request reading and rewriting its session. Requires zero errors and
+// flat memory, and records the result in BENCHMARKS.md. `SOAK_SECONDS` shortens it.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { recordSection } from './report.mjs';
+
+const seconds = Number(process.env.SOAK_SECONDS ?? 60);
+const server = fork(fileURLToPath(new URL('./servers/soak-server.mjs', import.meta.url)), {
+  stdio: 'inherit',
+  execArgv: ['--expose-gc'],
+});
+const [{ port, oldCookie }] = await once(server, 'message');
+const rss = async () => {
+  server.send('rss');
+  return (await once(server, 'message'))[0].rss;
+};
+
+// Every request carries a cookie sealed with the older key: each one is opened by the second key
+// of the ring and sealed again with the first.
+const url = `http://127.0.0.1:${port}/`;
+const headers = { cookie: `koa.sess=${oldCookie}` };
+const warm = await autocannon({ url, headers, connections: 100, duration: 5 });
+const rssAfterWarmup = await rss();
+const samples = [];
+const sampler = setInterval(async () => samples.push(await rss()), 5000);
+const result = await autocannon({ url, headers, connections: 100, duration: seconds });
+clearInterval(sampler);
+const rssEnd = await rss();
+server.kill();
+
+const errors = result.errors + result.timeouts + result.non2xx + warm.errors + warm.non2xx;
+const growthMb = (rssEnd - rssAfterWarmup) / 2 ** 20;
+const lines = [
+  `${seconds} s, 100 connections, loopback, rotation on (two keys, cookies from the older one re-sealed):`,
+  '',
+  '| requests | req/s (mean) | latency p50 / p99 | errors + timeouts + non-2xx | RSS after warm-up | RSS at end | growth |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  `| ${result.requests.total} | ${Math.round(result.requests.average)} | ${result.latency.p50} / ${result.latency.p99} ms | ${errors} | ${(rssAfterWarmup / 2 ** 20).toFixed(1)} MB | ${(rssEnd / 2 ** 20).toFixed(1)} MB | ${growthMb.toFixed(1)} MB |`,
+  '',
+  `RSS samples every 5 s (MB): ${samples.map((s) => (s / 2 ** 20).toFixed(1)).join(', ')}`,
+];
+console.log(lines.join('\n'));
+await recordSection('Soak', lines.join('\n'));
+if (errors > 0) throw new Error(`soak: ${errors} errors`);
+if (growthMb > 5) throw new Error(`soak: RSS grew ${growthMb.toFixed(1)} MB`);
