@@ -102,16 +102,14 @@ describe('no panics, only coded errors', () => {
   });
 
   it('the native layer itself, below the JS checks', async () => {
-    const codec = new native.NativeCodec([Buffer.alloc(32)]);
+    const ring = native.createKeyring([Buffer.alloc(32)]);
     for (const value of WRONG) {
-      coded(await errorOf(() => new native.NativeCodec(value)), `NativeCodec(${label(value)})`);
-      coded(await errorOf(() => new native.NativeCodec([value])), `NativeCodec([${label(value)}])`);
-      if (typeof value !== 'string') {
-        coded(await errorOf(() => codec.open(value)), 'open');
-        coded(await errorOf(() => codec.seal(value, true)), 'seal');
-      } else {
-        coded(await errorOf(() => codec.open(value)), 'open string');
-      }
+      coded(await errorOf(() => native.createKeyring(value)), `createKeyring(${label(value)})`);
+      coded(await errorOf(() => native.createKeyring([value])), `createKeyring([${label(value)}])`);
+      coded(await errorOf(() => native.open(ring, value)), `open(${label(value)})`);
+      coded(await errorOf(() => native.open(value, 'cookie')), `open on keyring ${label(value)}`);
+      if (typeof value !== 'string') coded(await errorOf(() => native.seal(ring, value, true)), 'seal');
+      coded(await errorOf(() => native.seal(value, '{}', true)), `seal on keyring ${label(value)}`);
       if (!validSecret(value)) {
         coded(await errorOf(() => native.deriveKeySync(value)), `native deriveKeySync(${label(value)})`);
         coded(await errorOf(() => native.deriveKey(value)), `native deriveKey(${label(value)})`);

@@ -35,15 +35,15 @@ function keySource(opts) {
 }
 
 /**
- * A NativeCodec over `keys`, after which the copies this package made of them are zeroed (a
+ * A native keyring over `keys`, after which the copies this package made of them are zeroed (a
  * Buffer or Uint8Array the caller passed is theirs and left alone).
  * @param {Uint8Array[]} keys
  * @param {unknown[]} given the values the caller passed, to tell our copies from theirs
  */
-function nativeCodec(keys, given = []) {
-  const codec = new native.NativeCodec(keys);
+function keyring(keys, given = []) {
+  const ring = native.createKeyring(keys);
   for (const key of keys) if (!given.includes(key)) key.fill(0);
-  return codec;
+  return ring;
 }
 
 /**
@@ -93,23 +93,23 @@ function refusal(code, reason, message) {
 
 /**
  * Opens a cookie value into its session object, or throws a refusal.
- * @param {import('../native/binding.cjs').NativeCodec} codec
+ * @param {import('../native/binding.cjs').ExternalObject<'Keyring'>} ring
  * @param {unknown} cookie
  * @param {number} maxLifetime
  */
-function open(codec, cookie, maxLifetime) {
+function open(ring, cookie, maxLifetime) {
   if (typeof cookie !== 'string') {
     throw refusal('ERR_COOKIE_MALFORMED', 'malformed', `cookie must be a string, got ${describe(cookie)}`);
   }
-  let opened;
+  let json;
   try {
-    opened = codec.open(cookie);
+    json = native.open(ring, cookie);
   } catch (err) {
     throw refusal(err.code, REASONS[err.code] ?? 'malformed', err.message);
   }
   let value;
   try {
-    value = JSON.parse(opened.json);
+    value = JSON.parse(json);
   } catch {
     throw refusal('ERR_COOKIE_NOT_JSON', 'not-json', 'cookie plaintext is not JSON');
   }
@@ -119,7 +119,8 @@ function open(codec, cookie, maxLifetime) {
   if (maxLifetime > 0 && typeof value._iat === 'number' && Date.now() - value._iat > maxLifetime) {
     throw refusal('ERR_COOKIE_LIFETIME', 'lifetime', `session is older than maxLifetime (${maxLifetime} ms)`);
   }
-  if (opened.stale) Object.defineProperty(value, STALE, { value: true });
+  // A leading space is the native layer's sign that an older key opened the cookie.
+  if (json.charCodeAt(0) === 32) Object.defineProperty(value, STALE, { value: true });
   return value;
 }
 
@@ -127,12 +128,12 @@ function open(codec, cookie, maxLifetime) {
 const STALE = Symbol('sealed with an older key');
 
 /**
- * The encode/decode hooks over `holder.native`, a NativeCodec that may arrive later.
+ * The encode/decode hooks over `holder.keyring`, a native keyring that may arrive later.
  *
  * `maxLifetime` (ms) stamps `_iat`, the creation time, into the sealed session and refuses
  * sessions older than that. `encode` takes the creation time of the session being saved from
  * `holder.saving`, which the middleware sets just before koa-session encodes.
- * @param {{ native: import('../native/binding.cjs').NativeCodec | null, saving?: { session: object } | null }} holder
+ * @param {{ keyring: import('../native/binding.cjs').ExternalObject<'Keyring'> | null, saving?: { session: object } | null }} holder
  * @param {{ compact: boolean, maxLifetime?: number }} options
  */
 function makeHooks(holder, { compact, maxLifetime = 0 }) {
@@ -142,10 +143,10 @@ function makeHooks(holder, { compact, maxLifetime = 0 }) {
       if (maxLifetime > 0 && typeof session._iat !== 'number') {
         json = { ...session, _iat: holder.saving?.session?._iat ?? Date.now() };
       }
-      return holder.native.seal(JSON.stringify(json), compact);
+      return native.seal(holder.keyring, JSON.stringify(json), compact);
     },
     decode(cookie) {
-      return open(holder.native, cookie, maxLifetime);
+      return open(holder.keyring, cookie, maxLifetime);
     },
   };
 }
@@ -164,7 +165,7 @@ function createCodec(opts) {
   const maxLifetime = toMillis('maxLifetime', opts.maxLifetime);
   const source = keySource(opts);
   const keys = source.keys ?? source.secrets.map((secret) => native.deriveKeySync(secret, source.salt));
-  return makeHooks({ native: nativeCodec(keys, listOf(opts.secretKey)) }, { compact, maxLifetime });
+  return makeHooks({ keyring: keyring(keys, listOf(opts.secretKey)) }, { compact, maxLifetime });
 }
 
-module.exports = { createCodec, keySource, nativeCodec, isCompact, toMillis, makeHooks, STALE, listOf };
+module.exports = { createCodec, keySource, keyring, isCompact, toMillis, makeHooks, STALE, listOf };

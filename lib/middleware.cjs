@@ -3,7 +3,7 @@
 const session = require('koa-session');
 const native = require('./binding.cjs');
 const { codedError, describe } = require('./errors.cjs');
-const { keySource, nativeCodec, isCompact, toMillis, makeHooks, STALE, listOf } = require('./codec.cjs');
+const { keySource, keyring, isCompact, toMillis, makeHooks, STALE, listOf } = require('./codec.cjs');
 
 /** Browsers keep a cookie only while name, value and attributes fit in 4096 bytes. */
 const DEFAULT_MAX_COOKIE_BYTES = 4096;
@@ -98,7 +98,7 @@ function encryptedSession(opts, app) {
   const emit = (event, data) => setImmediate(() => app.emit(event, data));
 
   const holder = {
-    native: source.keys ? nativeCodec(source.keys, listOf(secretKey)) : null,
+    keyring: source.keys ? keyring(source.keys, listOf(secretKey)) : null,
     reading: null,
     saving: null,
   };
@@ -140,15 +140,15 @@ function encryptedSession(opts, app) {
     app,
   );
   trackSessionReads(app, holder);
-  if (holder.native) return inner;
+  if (holder.keyring) return inner;
 
   // Passphrases: derive their keys on the thread pool; requests wait for them, the event loop does not.
   const ready = Promise.all(source.secrets.map((s) => native.deriveKey(s, source.salt))).then((keys) => {
-    holder.native = nativeCodec(keys);
+    holder.keyring = keyring(keys);
   });
   ready.catch(() => {}); // a failure is reported to each request below, not as an unhandled rejection
   return function encryptedSessionAwaitingKey(ctx, next) {
-    return holder.native ? inner(ctx, next) : ready.then(() => inner(ctx, next));
+    return holder.keyring ? inner(ctx, next) : ready.then(() => inner(ctx, next));
   };
 }
 

@@ -32,7 +32,7 @@ impl Keyring {
     pub fn seal(&self, plaintext: &[u8], format: Format) -> String {
         let key = &self.keys[0];
         let mut nonce = [0u8; NONCE_BYTES];
-        sodium::random_fill(&mut nonce);
+        sodium::fill_nonce(&mut nonce);
         let mut boxed = vec![0u8; plaintext.len() + MAC_BYTES];
         sodium::secretbox_seal(&mut boxed, plaintext, &nonce, key.bytes());
         wire::write(format, key.id(), &nonce, &boxed)

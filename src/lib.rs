@@ -1,7 +1,9 @@
 //! Native core of koa-sodium-session: libsodium `crypto_secretbox` sealing of session cookies,
 //! Argon2id key derivation and key generation, exposed to Node through napi-rs.
 //!
-//! This file only declares what JavaScript sees; the work lives in the modules below.
+//! This file only declares what JavaScript sees; the work lives in the modules below. The two hot
+//! calls, `seal` and `open`, are plain functions over an external keyring handle: napi-rs class
+//! methods and object results cost more than the cryptography for a small session.
 
 mod codec;
 mod error;
@@ -9,7 +11,7 @@ mod key;
 mod sodium;
 mod wire;
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{AsyncTask, Buffer, External, ToNapiValue, TypeName};
 use napi::{Env, Task, ValueType};
 use napi_derive::napi;
 
@@ -21,58 +23,47 @@ pub use wire::Format;
 /// A JS error whose `code` is stable, such as `ERR_KEY_LENGTH`.
 type CodedError = napi::Error<&'static str>;
 
-/// Sealing and opening session cookies with a ring of keys held in native guarded memory.
-#[napi(js_name = "NativeCodec")]
-pub struct NativeCodec {
-    keys: Keyring,
+/// Copies 32-byte keys, newest first, into native guarded memory and returns a handle to them
+/// for `seal` and `open`; the first key seals, any of them opens. No call returns the keys.
+#[napi(ts_return_type = "ExternalObject<'Keyring'>")]
+pub fn create_keyring(keys: Vec<&[u8]>) -> Result<External<Keyring>, CodedError> {
+    sodium::init()?;
+    let keys = keys
+        .into_iter()
+        .map(SecretKey::from_slice)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(External::new(Keyring::new(keys)?))
 }
 
-#[napi]
-impl NativeCodec {
-    /// Takes copies of 32-byte keys, newest first; the first one seals.
-    #[napi(constructor)]
-    pub fn new(keys: Vec<&[u8]>) -> Result<Self, CodedError> {
-        sodium::init()?;
-        let keys = keys
-            .into_iter()
-            .map(SecretKey::from_slice)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            keys: Keyring::new(keys)?,
-        })
-    }
-
-    /// Seals session JSON text into a cookie value, in the compact format when `compact` is true
-    /// and koa-encrypted-session's legacy format otherwise.
-    #[napi]
-    pub fn seal(&self, json: String, compact: bool) -> String {
-        let format = if compact {
-            Format::Compact
-        } else {
-            Format::Legacy
-        };
-        self.keys.seal(json.as_bytes(), format)
-    }
-
-    /// Opens a cookie value in either format and returns its JSON text; throws with a code
-    /// (`ERR_COOKIE_MALFORMED`, `ERR_COOKIE_AUTHENTICATION`, …) when it is not a genuine cookie.
-    #[napi]
-    pub fn open(&self, cookie: String) -> Result<OpenResult, CodedError> {
-        let opened = self.keys.open(&cookie)?;
-        Ok(OpenResult {
-            json: opened.text,
-            stale: opened.stale,
-        })
-    }
+/// Seals session JSON text with the newest key into a cookie value: the compact format when
+/// `compact` is true, koa-encrypted-session's legacy format otherwise. Wipes its copy of the text.
+#[napi(ts_args_type = "keyring: ExternalObject<'Keyring'>, json: string, compact: boolean")]
+pub fn seal(keyring: &External<Keyring>, json: String, compact: bool) -> String {
+    let format = if compact {
+        Format::Compact
+    } else {
+        Format::Legacy
+    };
+    let mut plaintext = json.into_bytes();
+    let cookie = keyring.seal(&plaintext, format);
+    sodium::wipe(&mut plaintext);
+    cookie
 }
 
-/// A cookie's plaintext and whether an older key than the newest sealed it.
-#[napi(object)]
-pub struct OpenResult {
-    /// The session JSON text.
-    pub json: String,
-    /// True when the cookie should be sealed again with the newest key.
-    pub stale: bool,
+/// Opens a cookie value in either format and returns its JSON text, with one leading space when
+/// an older key than the newest opened it (so it should be sealed again; `JSON.parse` ignores the
+/// space). Throws with a code (`ERR_COOKIE_MALFORMED`, `ERR_COOKIE_AUTHENTICATION`, …) when the
+/// value is not a genuine cookie for these keys.
+#[napi(
+    ts_args_type = "keyring: ExternalObject<'Keyring'>, cookie: string",
+    ts_return_type = "string"
+)]
+pub fn open(keyring: &External<Keyring>, cookie: String) -> Result<WipedText, CodedError> {
+    let Opened { mut text, stale } = keyring.open(&cookie)?;
+    if stale {
+        text.insert(0, ' ');
+    }
+    Ok(WipedText(text))
 }
 
 /// Session plaintext on its way to JavaScript: zeroed in Rust memory once JavaScript has its copy.
@@ -118,9 +109,10 @@ fn key_buffer(mut key: [u8; 32]) -> Buffer {
 /// koa-encrypted-session's) with Argon2id at the MODERATE limits. Blocks for about a second.
 #[napi]
 pub fn derive_key_sync(secret: &[u8], salt: Option<&[u8]>) -> Result<Buffer, CodedError> {
-    Ok(key::derive(secret, salt.unwrap_or(&key::DEFAULT_SALT))?
-        .to_vec()
-        .into())
+    Ok(key_buffer(key::derive(
+        secret,
+        salt.unwrap_or(&key::DEFAULT_SALT),
+    )?))
 }
 
 /// Derives a key like `deriveKeySync`, on the libuv thread pool.

@@ -37,6 +37,84 @@ pub fn random_fill(buf: &mut [u8]) {
     unsafe { ffi::randombytes_buf(buf.as_mut_ptr().cast(), buf.len()) }
 }
 
+/// Bytes of ChaCha20 keystream buffered per thread for nonces: 170 nonces per refill.
+const NONCE_POOL_BYTES: usize = 4080;
+
+/// Bumped in a forked child so that every thread there refills its pool before the next nonce.
+static FORK_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Per-thread nonce material: ChaCha20 keystream under a fresh key from the OS CSPRNG.
+struct NoncePool {
+    bytes: [u8; NONCE_POOL_BYTES],
+    used: usize,
+    generation: u64,
+}
+
+thread_local! {
+    static NONCE_POOL: std::cell::RefCell<NoncePool> = const {
+        std::cell::RefCell::new(NoncePool { bytes: [0; NONCE_POOL_BYTES], used: NONCE_POOL_BYTES, generation: 0 })
+    };
+}
+
+/// Fills `nonce` with unpredictable bytes, as `randombytes_buf` would, at a fraction of the cost:
+/// one `getrandom` call per 170 nonces instead of one per nonce.
+///
+/// Each refill draws a fresh 32-byte key from libsodium's CSPRNG (the OS generator) and expands it
+/// with `crypto_stream_chacha20`, the construction of arc4random; the key is wiped at once and
+/// used bytes are never handed out twice. A forked child would inherit the parent's buffer, so a
+/// `pthread_atfork` handler makes every pool in the child refill before its next nonce.
+pub fn fill_nonce(nonce: &mut [u8; NONCE_BYTES]) {
+    watch_forks();
+    NONCE_POOL.with_borrow_mut(|pool| {
+        let generation = FORK_GENERATION.load(std::sync::atomic::Ordering::Relaxed);
+        if pool.used + NONCE_BYTES > NONCE_POOL_BYTES || pool.generation != generation {
+            let mut key = [0u8; 32];
+            random_fill(&mut key);
+            let zero_nonce = [0u8; 8];
+            // SAFETY: `bytes` is writable for its full length, `zero_nonce` is the 8 bytes and
+            // `key` the 32 bytes crypto_stream_chacha20 reads; a fresh key per refill makes the
+            // fixed nonce safe.
+            unsafe {
+                ffi::crypto_stream_chacha20(
+                    pool.bytes.as_mut_ptr(),
+                    NONCE_POOL_BYTES as u64,
+                    zero_nonce.as_ptr(),
+                    key.as_ptr(),
+                )
+            };
+            wipe(&mut key);
+            pool.used = 0;
+            pool.generation = generation;
+        }
+        nonce.copy_from_slice(&pool.bytes[pool.used..pool.used + NONCE_BYTES]);
+        wipe(&mut pool.bytes[pool.used..pool.used + NONCE_BYTES]);
+        pool.used += NONCE_BYTES;
+    });
+}
+
+/// Registers, once, the fork handler that invalidates nonce pools in a child process.
+fn watch_forks() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn pthread_atfork(
+                prepare: Option<unsafe extern "C" fn()>,
+                parent: Option<unsafe extern "C" fn()>,
+                child: Option<unsafe extern "C" fn()>,
+            ) -> std::ffi::c_int;
+        }
+        unsafe extern "C" fn in_child() {
+            FORK_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        static REGISTERED: std::sync::Once = std::sync::Once::new();
+        // SAFETY: pthread_atfork only records the handler; `in_child` is async-signal-safe (one
+        // atomic add), as a handler run in a freshly forked child must be.
+        REGISTERED.call_once(|| unsafe {
+            pthread_atfork(None, None, Some(in_child));
+        });
+    }
+}
+
 /// `crypto_secretbox_easy`: writes `mac ‖ ciphertext` of `msg` into `out`, which must be
 /// exactly `msg.len() + MAC_BYTES` long.
 pub fn secretbox_seal(
@@ -227,6 +305,18 @@ mod tests {
         assert_eq!(opened, msg);
         boxed[0] ^= 1;
         assert!(!secretbox_open(&mut opened, &boxed, &nonce, &key));
+    }
+
+    #[test]
+    fn nonces_are_distinct_across_refills() {
+        init().unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let mut nonce = [0u8; NONCE_BYTES];
+            fill_nonce(&mut nonce);
+            assert_ne!(nonce, [0u8; NONCE_BYTES]);
+            assert!(seen.insert(nonce), "a nonce repeated");
+        }
     }
 
     #[test]
