@@ -59,15 +59,27 @@ pub fn seal(keyring: &External<Keyring>, json: String, compact: bool) -> String 
     ts_return_type = "string"
 )]
 pub fn open(keyring: &External<Keyring>, cookie: String) -> Result<WipedText, CodedError> {
-    let Opened { mut text, stale } = keyring.open(&cookie)?;
-    if stale {
-        text.insert(0, ' ');
+    let Opened { text, stale } = keyring.open(&cookie)?;
+    if !stale {
+        return Ok(WipedText(text));
     }
-    Ok(WipedText(text))
+    let mut marked = String::with_capacity(text.len() + 1);
+    marked.push(' ');
+    marked.push_str(&text);
+    WipedText(text).wipe();
+    Ok(WipedText(marked))
 }
 
 /// Session plaintext on its way to JavaScript: zeroed in Rust memory once JavaScript has its copy.
 pub struct WipedText(String);
+
+impl WipedText {
+    /// Zeroes the text now, for a copy that will not reach JavaScript.
+    fn wipe(self) {
+        let mut bytes = self.0.into_bytes();
+        sodium::wipe(&mut bytes);
+    }
+}
 
 impl TypeName for WipedText {
     fn type_name() -> &'static str {
@@ -86,8 +98,7 @@ impl ToNapiValue for WipedText {
     ) -> napi::Result<napi::sys::napi_value> {
         // SAFETY: forwarded unchanged from our caller, napi-rs, which guarantees a live `env`.
         let value = unsafe { <&str>::to_napi_value(env, &val.0) };
-        let mut bytes = val.0.into_bytes();
-        sodium::wipe(&mut bytes);
+        val.wipe();
         value
     }
 }

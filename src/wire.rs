@@ -150,40 +150,52 @@ fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {
 }
 
 /// Appends base64 text escaped as `encodeURIComponent` would (`+` `/` `=` are its only
-/// characters that need it).
+/// characters that need it), copying the runs between them whole.
 fn escape_base64_into(out: &mut String, base64: &str) {
-    for part in base64.split_inclusive(['+', '/', '=']) {
-        let (head, last) = part.split_at(part.len() - 1);
-        out.push_str(head);
-        out.push_str(match last {
-            "+" => "%2B",
-            "/" => "%2F",
-            "=" => "%3D",
-            other => other,
-        });
+    let mut run = 0;
+    for (at, byte) in base64.bytes().enumerate() {
+        let escaped = match byte {
+            b'+' => "%2B",
+            b'/' => "%2F",
+            b'=' => "%3D",
+            _ => continue,
+        };
+        out.push_str(&base64[run..at]);
+        out.push_str(escaped);
+        run = at + 1;
     }
+    out.push_str(&base64[run..]);
 }
 
 /// Decodes `%XX` escapes (hex digits in either case), as `decodeURIComponent` does for the
-/// ASCII this format holds; a `%` not followed by two hex digits is malformed.
+/// ASCII this format holds, copying the runs between escapes whole; a `%` not followed by two
+/// hex digits is malformed.
 fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
-            let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
-                return Err(Error::CookieMalformed("broken percent-escape"));
-            };
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let mut run = 0;
+    while let Some(offset) = bytes[run..].iter().position(|&b| b == b'%') {
+        let at = run + offset;
+        out.extend_from_slice(&bytes[run..at]);
+        let (Some(hi), Some(lo)) = (hex_digit(bytes.get(at + 1)), hex_digit(bytes.get(at + 2)))
+        else {
+            return Err(Error::CookieMalformed("broken percent-escape"));
+        };
+        out.push(hi << 4 | lo);
+        run = at + 3;
     }
+    out.extend_from_slice(&bytes[run..]);
     Ok(out)
+}
+
+/// The value of one hex digit, either case.
+fn hex_digit(byte: Option<&u8>) -> Option<u8> {
+    match *byte? {
+        b @ b'0'..=b'9' => Some(b - b'0'),
+        b @ b'a'..=b'f' => Some(b - b'a' + 10),
+        b @ b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

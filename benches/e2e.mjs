@@ -1,0 +1,83 @@
+// End to end: autocannon (loopback only, bounded duration) against a Koa server per contender,
+// each request carrying the session cookie, which the server opens, changes and seals again.
+// Contenders are interleaved round by round; reports median req/s and server CPU per request.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SERVER = fileURLToPath(new URL('./servers/e2e-server.mjs', import.meta.url));
+export const E2E_CONTENDERS = [
+  'koa-sodium-session (compact)',
+  'koa-sodium-session (legacy)',
+  'koa-encrypted-session 3.0.7',
+  'koa-session, signed (default)',
+  'koa-session, unsigned',
+  'koa-session 7.0.2, unsigned',
+];
+
+/** Starts a contender's server; returns its URL, a CPU probe and a stop function. */
+async function start(name) {
+  const child = fork(SERVER, [name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [{ port }] = await once(child, 'message');
+  const cpu = async () => {
+    child.send('cpu');
+    return (await once(child, 'message'))[0].cpu;
+  };
+  return { url: `http://127.0.0.1:${port}`, cpu, stop: () => child.kill() };
+}
+
+/** The session cookies a server sets for a session of `size` data characters. */
+async function cookieFor(url, size) {
+  const res = await fetch(`${url}/?size=${size}`);
+  return res.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .join('; ');
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, cpuUs, errors }`.
+ * @param {{ rounds?: number, seconds?: number, sizes?: number[] }} options
+ */
+export async function runE2eBench({ rounds = 3, seconds = 5, sizes = [20, 1000] } = {}) {
+  const rows = [];
+  for (const size of sizes) {
+    const samples = Object.fromEntries(E2E_CONTENDERS.map((name) => [name, { reqs: [], cpu: [], errors: 0 }]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? [...E2E_CONTENDERS].reverse() : E2E_CONTENDERS;
+      for (const name of order) {
+        const server = await start(name);
+        const cookie = await cookieFor(server.url, size);
+        const opts = { url: `${server.url}/?size=${size}`, headers: { cookie }, connections: 50, pipelining: 1 };
+        await autocannon({ ...opts, duration: 1 }); // warm-up
+        const cpuBefore = await server.cpu();
+        const result = await autocannon({ ...opts, duration: seconds });
+        const cpuUsed = (await server.cpu()) - cpuBefore;
+        server.stop();
+        const s = samples[name];
+        s.reqs.push(result.requests.average);
+        s.cpu.push(cpuUsed / result.requests.total);
+        s.errors += result.errors + result.timeouts + result.non2xx;
+      }
+    }
+    for (const [name, s] of Object.entries(samples)) {
+      rows.push({
+        size,
+        name,
+        reqs: median(s.reqs),
+        reqsMin: Math.min(...s.reqs),
+        reqsMax: Math.max(...s.reqs),
+        cpuUs: median(s.cpu),
+        errors: s.errors,
+      });
+    }
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const row of await runE2eBench({ rounds: 1, seconds: 3 })) console.log(row);
+}

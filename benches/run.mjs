@@ -1,0 +1,108 @@
+// `npm run bench`: the Rust floor (criterion), codec round trips, end to end over HTTP and key
+// derivation, all written into BENCHMARKS.md with the ratios the README quotes.
+// `BENCH_QUICK=1` runs fewer, shorter rounds (for a smoke test, not for numbers).
+import { spawnSync } from 'node:child_process';
+import { runCodecBench } from './codec.mjs';
+import { runDeriveBench } from './derive.mjs';
+import { runE2eBench } from './e2e.mjs';
+import { recordSection } from './report.mjs';
+
+const quick = Boolean(process.env.BENCH_QUICK);
+const THEIRS = 'koa-encrypted-session 3.0.7';
+const fmt = (x, digits = 2) => x.toFixed(digits);
+
+/** Criterion's seal/open times per format and size, from `cargo bench --output-format bencher`. */
+function rustFloor() {
+  const args = ['bench', '--bench', 'codec', '--', '--output-format', 'bencher'];
+  if (quick) args.push('--warm-up-time', '1', '--measurement-time', '1');
+  const { stdout, status } = spawnSync('cargo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (status !== 0) throw new Error('cargo bench failed');
+  const lines = [
+    ...stdout.matchAll(/^test (\S+ B)\/(seal|open)\/(\w+) \.\.\. bench:\s+([\d,]+) ns\/iter \(\+\/- ([\d,]+)\)/gm),
+  ];
+  const rows = lines.map(
+    ([, size, op, format, ns, spread]) =>
+      `| ${size} | ${format} | ${op} | ${fmt(Number(ns.replaceAll(',', '')) / 1000)} µs ± ${fmt(Number(spread.replaceAll(',', '')) / 1000)} |`,
+  );
+  return ['| session JSON | format | operation | time |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+console.log('Rust floor (criterion)…');
+await recordSection('Rust floor: seal and open alone (criterion)', rustFloor());
+
+console.log('codec round trips…');
+const codec = await runCodecBench(quick ? { rounds: 3, budgetMs: 50 } : { rounds: 9, budgetMs: 200 });
+const codecLines = [
+  '| session JSON | contender | round trip (median) | spread (min–max) | vs koa-encrypted-session |',
+  '| --- | --- | --- | --- | --- |',
+];
+const codecRatios = [];
+for (const row of codec) {
+  const theirs = codec.find((r) => r.size === row.size && r.name === THEIRS).median;
+  codecLines.push(
+    `| ${row.json} B | ${row.name} | ${fmt(row.median)} µs | ${fmt(row.min)}–${fmt(row.max)} µs | ${fmt(theirs / row.median)}× |`,
+  );
+  if (row.name.startsWith('koa-sodium-session'))
+    codecRatios.push(`${row.name} at ${row.json} B: **${fmt(theirs / row.median)}×**`);
+}
+await recordSection(
+  'Codec round trip (encode then decode)',
+  `${codecLines.join('\n')}\n\nEvery contender first round-trips the same session; rounds are interleaved (${quick ? 3 : 9} rounds).\n\nFaster than koa-encrypted-session: ${codecRatios.join('; ')}.`,
+);
+
+console.log('end to end…');
+const e2e = await runE2eBench(quick ? { rounds: 1, seconds: 2 } : { rounds: 3, seconds: 5 });
+const e2eLines = [
+  '| session data | server | req/s (median) | spread | server CPU per request | errors | vs koa-encrypted-session | vs koa-session signed |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+const e2eRatios = [];
+for (const row of e2e) {
+  const theirs = e2e.find((r) => r.size === row.size && r.name === THEIRS).reqs;
+  const signed = e2e.find((r) => r.size === row.size && r.name === 'koa-session, signed (default)').reqs;
+  e2eLines.push(
+    `| ${row.size} B | ${row.name} | ${Math.round(row.reqs)} | ${Math.round(row.reqsMin)}–${Math.round(row.reqsMax)} | ${fmt(row.cpuUs, 1)} µs | ${row.errors} | ${fmt(row.reqs / theirs)}× | ${fmt(row.reqs / signed)}× |`,
+  );
+  if (row.name.startsWith('koa-sodium-session'))
+    e2eRatios.push(
+      `${row.name}, ${row.size} B: **${fmt(row.reqs / theirs)}×** koa-encrypted-session, **${fmt(row.reqs / signed)}×** signed koa-session`,
+    );
+}
+await recordSection(
+  'End to end over HTTP (autocannon, 50 connections, loopback)',
+  `${e2eLines.join('\n')}\n\nEach request carries the session cookie; the handler changes the session, so every request opens and seals one. ${quick ? 1 : 3} interleaved rounds of ${quick ? 2 : 5} s per server, each server in its own process, autocannon on the same 2-core machine.\n\n${e2eRatios.join('; ')}.`,
+);
+
+console.log('memory…');
+const memoryRun = spawnSync(
+  process.execPath,
+  ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, quick ? '200000' : '5000000'],
+  {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const memory = JSON.parse(memoryRun.stdout);
+await recordSection(
+  'Memory over codec round trips',
+  [
+    '| format | round trips (~1 KB session) | RSS before | RSS after | growth |',
+    '| --- | --- | --- | --- | --- |',
+    ...memory.map(
+      (r) =>
+        `| ${r.format} | ${r.count.toLocaleString('en')} | ${fmt(r.beforeMb, 1)} MB | ${fmt(r.afterMb, 1)} MB | ${fmt(r.growthMb, 1)} MB |`,
+    ),
+  ].join('\n') + '\n\nMeasured after a 200,000 round-trip warm-up and a full GC, and again after a full GC at the end.',
+);
+
+console.log('key derivation…');
+const derive = await runDeriveBench({ runs: quick ? 1 : 3 });
+await recordSection(
+  'Key derivation from a passphrase (Argon2id, MODERATE)',
+  [
+    '| contender | time (median) | longest event-loop stall |',
+    '| --- | --- | --- |',
+    ...derive.map((r) => `| ${r.name} | ${Math.round(r.took)} ms | ${Math.round(r.stall)} ms |`),
+  ].join('\n'),
+);
+console.log('BENCHMARKS.md written');
