@@ -23,7 +23,7 @@ impl Keyring {
     /// A keyring over `keys`, newest first; it must hold at least one key.
     pub fn new(keys: Vec<SecretKey>) -> Result<Self, Error> {
         if keys.is_empty() {
-            return Err(Error::KeyLength(0));
+            return Err(Error::NoKeys);
         }
         Ok(Self { keys })
     }
@@ -90,6 +90,11 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_ring_needs_a_key() {
+        assert!(matches!(Keyring::new(Vec::new()), Err(Error::NoKeys)));
     }
 
     #[test]

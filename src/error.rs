@@ -9,6 +9,8 @@ pub enum Error {
     SodiumInit,
     /// libsodium could not allocate memory for the named purpose.
     OutOfMemory(&'static str),
+    /// A keyring with no key at all.
+    NoKeys,
     /// A secret key that is not exactly 32 bytes; holds the length that arrived.
     KeyLength(usize),
     /// A salt that is not exactly 16 bytes; holds the length that arrived.
@@ -31,6 +33,7 @@ impl Error {
         match self {
             Error::SodiumInit => "ERR_SODIUM_INIT",
             Error::OutOfMemory(_) => "ERR_OUT_OF_MEMORY",
+            Error::NoKeys => "ERR_KEY_MISSING",
             Error::KeyLength(_) => "ERR_KEY_LENGTH",
             Error::SaltLength(_) => "ERR_SALT_LENGTH",
             Error::SecretLength(_) => "ERR_SECRET_LENGTH",
@@ -47,6 +50,7 @@ impl fmt::Display for Error {
         match self {
             Error::SodiumInit => f.write_str("libsodium failed to initialise"),
             Error::OutOfMemory(what) => write!(f, "out of memory for {what}"),
+            Error::NoKeys => f.write_str("at least one secret key is required, got none"),
             Error::KeyLength(got) => write!(f, "secret key must be 32 bytes, got {got}"),
             Error::SaltLength(got) => write!(f, "salt must be 16 bytes, got {got}"),
             Error::SecretLength(got) => write!(f, "secret must be at least 32 bytes, got {got}"),
