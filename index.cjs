@@ -3,6 +3,7 @@
 const { encryptedSession } = require('./lib/middleware.cjs');
 const { createCodec } = require('./lib/codec.cjs');
 const { generateKey, deriveKey, deriveKeySync } = require('./lib/keys.cjs');
+const { encryptedStore } = require('./lib/store.cjs');
 
 // `require('koa-sodium-session')` is the middleware factory itself, with the rest as properties.
 module.exports = encryptedSession;
@@ -10,6 +11,7 @@ Object.assign(module.exports, {
   default: encryptedSession,
   encryptedSession,
   createCodec,
+  encryptedStore,
   generateKey,
   deriveKey,
   deriveKeySync,

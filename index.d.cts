@@ -114,6 +114,29 @@ declare namespace encryptedSession {
   /** The encode/decode pair the middleware uses, for use without Koa. */
   export function createCodec(opts: CodecOptions): Codec;
 
+  /** A koa-session external store: `get`, `set` and `destroy`, each possibly async. */
+  export interface SessionStore {
+    get(key: string, maxAge: number | 'session' | undefined, options: { rolling: boolean; ctx: Koa.Context }): unknown;
+    set(
+      key: string,
+      sess: unknown,
+      maxAge: number | 'session' | undefined,
+      options: { rolling: boolean; changed: boolean; ctx: Koa.Context },
+    ): unknown;
+    destroy(key: string, options: { ctx: Koa.Context }): unknown;
+  }
+
+  /** Options of `encryptedStore`: the keys, and a callback told why a stored value was refused. */
+  export interface EncryptedStoreOptions extends KeyOptions {
+    onRejected?: (reason: CookieRefusalReason | 'wrong-id') => void;
+  }
+
+  /**
+   * Wraps a store so that what it holds is sealed with this package's codec and bound to its
+   * session id; an altered or moved value reads as a missing session.
+   */
+  export function encryptedStore(store: SessionStore, opts: EncryptedStoreOptions): SessionStore;
+
   /** A fresh random 32-byte key from libsodium's CSPRNG. */
   export function generateKey(): Buffer;
 

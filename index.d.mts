@@ -7,12 +7,14 @@ export type {
   CookieRefusalReason,
   CookieRefusedError,
   EncryptedSessionOptions,
+  EncryptedStoreOptions,
   KeyOptions,
   OptionErrorCode,
   RuntimeErrorCode,
   SecretKey,
   SessionRejectedEvent,
+  SessionStore,
   SessionTooLargeEvent,
 } from './index.cjs';
-export { createCodec, deriveKey, deriveKeySync, encryptedSession, generateKey } from './index.cjs';
+export { createCodec, deriveKey, deriveKeySync, encryptedSession, encryptedStore, generateKey } from './index.cjs';
 export default encryptedSession;

@@ -1,5 +1,5 @@
 import cjs from './index.cjs';
 
 /** koa-session middleware with libsodium-sealed cookies; see README for options. */
-export const { encryptedSession, createCodec, generateKey, deriveKey, deriveKeySync } = cjs;
+export const { encryptedSession, createCodec, encryptedStore, generateKey, deriveKey, deriveKeySync } = cjs;
 export default encryptedSession;

@@ -22,6 +22,7 @@ it('npm pack ships the entries, lib, CLI, loader and docs only', () => {
     'lib/errors.cjs',
     'lib/keys.cjs',
     'lib/middleware.cjs',
+    'lib/store.cjs',
     'native/binding.cjs',
     'package.json',
   ]);

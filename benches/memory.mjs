@@ -1,12 +1,12 @@
-// Memory: resident set size before and after 5 million codec round trips (after a warm-up and a
-// full GC each time): a leak in the native layer or its bindings would show here.
+// Memory: resident set size before and after 5 million codec round trips (after a 2 million
+// round-trip warm-up and a full GC each time): a leak in the native layer or its bindings would show here.
 import { createCodec } from '../index.mjs';
 import { sessionOfSize } from './codec.mjs';
 
 const gc = globalThis.gc ?? (() => {});
 
 /** RSS growth in MB over `count` round trips of a ~1 KB session, per format. */
-export function runMemoryBench({ count = 5_000_000, warmup = 200_000 } = {}) {
+export function runMemoryBench({ count = 5_000_000, warmup = 2_000_000 } = {}) {
   const rows = [];
   for (const format of ['compact', 'legacy']) {
     const codec = createCodec({ secretKey: Buffer.alloc(32, 7), format });
