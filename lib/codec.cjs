@@ -47,6 +47,23 @@ function keyring(keys, given = []) {
 }
 
 /**
+ * The keyring for a key source: at once for `{ keys }`; for `{ secrets, salt }`, derived on the
+ * thread pool (a promise) or, with `sync`, on this thread. The passphrase copies are zeroed after.
+ * @param {{ keys?: Uint8Array[], secrets?: Buffer[], salt?: Buffer }} source from `keySource`
+ * @param {unknown} secretKey the caller's `secretKey` option, whose Buffers are left alone
+ * @param {{ sync?: boolean }} [options]
+ */
+function keyringFor(source, secretKey, { sync = false } = {}) {
+  if (source.keys) return keyring(source.keys, listOf(secretKey));
+  const done = (keys) => {
+    for (const secret of source.secrets) secret.fill(0);
+    return keyring(keys);
+  };
+  if (sync) return done(source.secrets.map((secret) => native.deriveKeySync(secret, source.salt)));
+  return Promise.all(source.secrets.map((secret) => native.deriveKey(secret, source.salt))).then(done);
+}
+
+/**
  * Checks the `format` option; true for the compact format.
  * @param {unknown} format
  */
@@ -163,9 +180,8 @@ function createCodec(opts) {
   }
   const compact = isCompact(opts.format);
   const maxLifetime = toMillis('maxLifetime', opts.maxLifetime);
-  const source = keySource(opts);
-  const keys = source.keys ?? source.secrets.map((secret) => native.deriveKeySync(secret, source.salt));
-  return makeHooks({ keyring: keyring(keys, listOf(opts.secretKey)) }, { compact, maxLifetime });
+  const ring = keyringFor(keySource(opts), opts.secretKey, { sync: true });
+  return makeHooks({ keyring: ring }, { compact, maxLifetime });
 }
 
-module.exports = { createCodec, keySource, keyring, isCompact, toMillis, makeHooks, STALE, listOf };
+module.exports = { createCodec, keySource, keyringFor, isCompact, toMillis, makeHooks, STALE };

@@ -1,9 +1,8 @@
 'use strict';
 
 const session = require('koa-session');
-const native = require('./binding.cjs');
 const { codedError, describe } = require('./errors.cjs');
-const { keySource, keyring, isCompact, toMillis, makeHooks, STALE, listOf } = require('./codec.cjs');
+const { keySource, keyringFor, isCompact, toMillis, makeHooks, STALE } = require('./codec.cjs');
 
 /** Browsers keep a cookie only while name, value and attributes fit in 4096 bytes. */
 const DEFAULT_MAX_COOKIE_BYTES = 4096;
@@ -97,11 +96,8 @@ function encryptedSession(opts, app) {
   /** Emits a session event on the app on the next turn, as koa-session does with its own. */
   const emit = (event, data) => setImmediate(() => app.emit(event, data));
 
-  const holder = {
-    keyring: source.keys ? keyring(source.keys, listOf(secretKey)) : null,
-    reading: null,
-    saving: null,
-  };
+  const ring = keyringFor(source, secretKey);
+  const holder = { keyring: ring instanceof Promise ? null : ring, reading: null, saving: null };
   const hooks = makeHooks(holder, { compact, maxLifetime: lifetime });
   const inner = session(
     {
@@ -142,9 +138,9 @@ function encryptedSession(opts, app) {
   trackSessionReads(app, holder);
   if (holder.keyring) return inner;
 
-  // Passphrases: derive their keys on the thread pool; requests wait for them, the event loop does not.
-  const ready = Promise.all(source.secrets.map((s) => native.deriveKey(s, source.salt))).then((keys) => {
-    holder.keyring = keyring(keys);
+  // Passphrases: their keys are derived on the thread pool; requests wait, the event loop does not.
+  const ready = ring.then((derived) => {
+    holder.keyring = derived;
   });
   ready.catch(() => {}); // a failure is reported to each request below, not as an unhandled rejection
   return function encryptedSessionAwaitingKey(ctx, next) {

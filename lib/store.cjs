@@ -1,8 +1,7 @@
 'use strict';
 
-const native = require('./binding.cjs');
 const { codedError, describe } = require('./errors.cjs');
-const { keySource, keyring, makeHooks, listOf } = require('./codec.cjs');
+const { keySource, keyringFor, makeHooks } = require('./codec.cjs');
 
 /**
  * Wraps a koa-session external store (`get`, `set`, `destroy`) so that what it holds is sealed
@@ -21,13 +20,12 @@ function encryptedStore(store, opts) {
   if (!opts || typeof opts !== 'object') {
     throw codedError(TypeError, 'ERR_OPTIONS_REQUIRED', 'opts required: `encryptedStore(store, opts)`');
   }
-  const source = keySource(opts);
-  const holder = { keyring: source.keys ? keyring(source.keys, listOf(opts.secretKey)) : null };
-  const ready = holder.keyring
-    ? Promise.resolve()
-    : Promise.all(source.secrets.map((s) => native.deriveKey(s, source.salt))).then((keys) => {
-        holder.keyring = keyring(keys);
-      });
+  const ring = keyringFor(keySource(opts), opts.secretKey);
+  const holder = { keyring: ring instanceof Promise ? null : ring };
+  const ready = Promise.resolve(ring).then((derived) => {
+    holder.keyring = derived;
+  });
+  ready.catch(() => {}); // a failure reaches each get and set below, not an unhandled rejection
   const hooks = makeHooks(holder, { compact: true });
 
   return {
