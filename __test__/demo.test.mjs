@@ -1,14 +1,12 @@
-// The demo's login flow, with sessions in the cookie and, when redis-server is installed, in a
-// real Redis server started on a free loopback port.
+// The demo's login flow, with sessions in the cookie and in real Redis and PostgreSQL servers
+// started on free loopback ports (.ci/run installs both).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../examples/demo/app.mjs';
-import { redisStore } from '../examples/demo/stores.mjs';
+import { postgresStore, redisStore } from '../examples/demo/stores.mjs';
 import { cookieValue, KEY, sessionCookie } from './helpers.mjs';
+import { startPostgres, startRedis } from './servers.mjs';
 
 const login = (agent, password = 'wonderland') => agent.post('/login').send({ username: 'alice', password });
 
@@ -48,74 +46,109 @@ describe('demo: cookie sessions', () => {
   });
 });
 
-/** A free TCP port on 127.0.0.1. */
-async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  return port;
-}
-
-const haveRedis = spawnSync('redis-server', ['--version']).status === 0;
-
-describe('demo: sessions in Redis', { skip: !haveRedis && 'redis-server is not installed' }, () => {
-  let server;
-  let store;
-  let url;
-
-  before(async () => {
-    const port = await freePort();
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    url = `redis://127.0.0.1:${port}`;
-    store = redisStore(url);
-    for (let i = 0; i < 50 && (await store.redis.ping().catch(() => '')) !== 'PONG'; i++) {
+/**
+ * The external stores the demo supports, each with raw access to what its server holds.
+ * `open` starts the server and returns `{ store(), raw: { get, set, exists, ttl }, stop }`.
+ */
+const BACKENDS = {
+  Redis: async () => {
+    const server = await startRedis();
+    if (!server) return undefined;
+    const stores = [];
+    const store = () => {
+      const s = redisStore(server.url);
+      stores.push(s);
+      return s;
+    };
+    const admin = store().redis;
+    for (let i = 0; i < 50 && (await admin.ping().catch(() => '')) !== 'PONG'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  });
-  after(async () => {
-    store?.redis.disconnect();
-    server?.kill();
-  });
+    return {
+      store,
+      raw: {
+        get: (id) => admin.get(`sess:${id}`),
+        set: (id, value) => admin.set(`sess:${id}`, value, 'PX', 60_000),
+        exists: async (id) => (await admin.exists(`sess:${id}`)) === 1,
+        ttl: (id) => admin.pttl(`sess:${id}`),
+      },
+      stop: () => {
+        for (const s of stores) s.redis.disconnect();
+        server.stop();
+      },
+    };
+  },
+  PostgreSQL: async () => {
+    const server = await startPostgres();
+    if (!server) return undefined;
+    const stores = [];
+    const store = () => {
+      const s = postgresStore(server.url);
+      stores.push(s);
+      return s;
+    };
+    const admin = store();
+    await admin.get('warm-up'); // creates the table
+    const row = async (id) =>
+      (await admin.pool.query('SELECT value, expires_at FROM koa_sessions WHERE id = $1', [id])).rows[0];
+    return {
+      store,
+      raw: {
+        get: async (id) => (await row(id))?.value,
+        set: (id, value) => admin.pool.query('UPDATE koa_sessions SET value = $2 WHERE id = $1', [id, value]),
+        exists: async (id) => (await row(id)) !== undefined,
+        ttl: async (id) => new Date((await row(id)).expires_at).getTime() - Date.now(),
+      },
+      stop: async () => {
+        await Promise.all(stores.map((s) => s.close()));
+        server.stop();
+      },
+    };
+  },
+};
 
-  it('holds sealed values only, with a TTL, bound to a session id that login regenerates', async () => {
-    const app = createApp({ secretKey: KEY, store });
-    const agent = request.agent(app.callback());
-    const before = sessionCookie(await agent.get('/').expect(200), 'demo.sid');
-    const res = await login(agent).expect(200);
-    const id = cookieValue(sessionCookie(res, 'demo.sid'));
-    assert.notEqual(id, cookieValue(before), 'login gives a new session id');
-    assert.equal(await store.redis.exists(`sess:${cookieValue(before)}`), 0, 'the old id is gone');
-    const stored = await store.redis.get(`sess:${id}`);
-    assert.match(stored, /^v1\.[A-Za-z0-9_-]+$/);
-    assert.doesNotMatch(stored, /alice|admin|u-1|\{/);
-    const ttl = await store.redis.pttl(`sess:${id}`);
-    assert.ok(ttl > 24 * 3600 * 1000 && ttl <= 24 * 3600 * 1000 + 10_000, `TTL ${ttl} ms`);
-  });
+for (const [name, open] of Object.entries(BACKENDS)) {
+  describe(`demo: sessions in ${name}`, () => {
+    let backend;
+    before(async () => {
+      backend = await open();
+    });
+    after(() => backend?.stop());
 
-  it('keeps the session across an app restart, and logout deletes it', async () => {
-    const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
-    const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
-    const freshStore = redisStore(url); // a new app process would have a new connection too
-    try {
-      const restarted = request(createApp({ secretKey: KEY, store: freshStore }).callback());
+    it('holds sealed values only, with an expiry, bound to a session id that login regenerates', async (t) => {
+      if (!backend) return t.skip(`${name} is not installed`);
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const first = sessionCookie(await agent.get('/').expect(200), 'demo.sid');
+      const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
+      assert.notEqual(id, cookieValue(first), 'login gives a new session id');
+      assert.equal(await backend.raw.exists(cookieValue(first)), false, 'the old id is gone');
+      const stored = await backend.raw.get(id);
+      assert.match(stored, /^v1\.[A-Za-z0-9_-]+$/);
+      assert.doesNotMatch(stored, /alice|admin|u-1|\{/);
+      const ttl = await backend.raw.ttl(id);
+      assert.ok(ttl > 24 * 3600 * 1000 && ttl <= 24 * 3600 * 1000 + 10_000, `expires in ${ttl} ms`);
+    });
+
+    it('keeps the session across an app restart, and logout deletes it', async (t) => {
+      if (!backend) return t.skip(`${name} is not installed`);
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
+      const restarted = request(createApp({ secretKey: KEY, store: backend.store() }).callback());
       await restarted
         .get('/me')
         .set('Cookie', `demo.sid=${id}`)
         .expect(200, { user: { name: 'alice', role: 'admin' } });
-    } finally {
-      freshStore.redis.disconnect();
-    }
-    await agent.post('/logout').expect(302);
-    assert.equal(await store.redis.exists(`sess:${id}`), 0);
-  });
+      await agent.post('/logout').expect(302);
+      assert.equal(await backend.raw.exists(id), false);
+    });
 
-  it('refuses a value altered in Redis', async () => {
-    const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
-    const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
-    const stored = await store.redis.get(`sess:${id}`);
-    const flipped = `${stored.slice(0, 20)}${stored[20] === 'A' ? 'B' : 'A'}${stored.slice(21)}`;
-    await store.redis.set(`sess:${id}`, flipped, 'PX', 60_000);
-    await agent.get('/me').expect(401);
+    it('refuses a value altered in the store', async (t) => {
+      if (!backend) return t.skip(`${name} is not installed`);
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
+      const stored = await backend.raw.get(id);
+      await backend.raw.set(id, `${stored.slice(0, 20)}${stored[20] === 'A' ? 'B' : 'A'}${stored.slice(21)}`);
+      await agent.get('/me').expect(401);
+    });
   });
-});
+}

@@ -13,6 +13,10 @@ const USERS = {
 const page = (title, body) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
 
+/** Text made safe to place inside HTML. */
+const escapeHtml = (text) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
 /** Looks a user up by id, from the session's user id. */
 const userById = (id) => Object.entries(USERS).find(([, user]) => user.id === id);
 
@@ -24,6 +28,18 @@ const userById = (id) => Object.entries(USERS).find(([, user]) => user.id === id
 export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000 }) {
   const app = new Koa();
   app.proxy = true; // behind an HTTPS proxy, cookies get `secure`
+  // A session too large for a cookie is refused by koa-sodium-session when saved; say so, and
+  // keep the cookie the browser already has.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err.code !== 'ERR_SESSION_TOO_LARGE') throw err;
+      ctx.status = 413;
+      ctx.type = 'html';
+      ctx.body = page('Session too large', `<p id="too-large">${err.message}</p><p><a href="/dashboard">Back</a></p>`);
+    }
+  });
   app.use(
     encryptedSession(
       {
@@ -85,11 +101,22 @@ export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000 }) {
         return;
       }
       ctx.session.dashboardViews = (ctx.session.dashboardViews ?? 0) + 1;
+      const notes = (ctx.session.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`).join('');
       ctx.body = page(
         'Dashboard',
         `<p id="who">Signed in as ${user.name} (${user.role}).</p><p id="count">Dashboard views: ${ctx.session.dashboardViews}</p>
+<ul id="notes">${notes}</ul>
+<form method="post" action="/notes"><label>Note <input name="note"></label><button type="submit">Keep in session</button></form>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
       );
+    } else if (route === 'POST /notes') {
+      if (!user) {
+        ctx.status = 401;
+        return;
+      }
+      const note = String(ctx.request.body?.note ?? '');
+      ctx.session.notes = [...(ctx.session.notes ?? []), note];
+      ctx.redirect('/dashboard');
     } else if (route === 'GET /me') {
       if (!user) {
         ctx.status = 401;

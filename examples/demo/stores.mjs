@@ -1,5 +1,6 @@
 // Raw koa-session stores for the demo; the app seals their contents with encryptedStore.
 import Redis from 'ioredis';
+import pg from 'pg';
 
 /**
  * A koa-session store over Redis (ioredis): the TTL follows the session's maxAge, destroy
@@ -18,6 +19,61 @@ export function redisStore(url) {
     },
     destroy: async (id) => {
       await redis.del(key(id));
+    },
+  };
+}
+
+/**
+ * A koa-session store over PostgreSQL (pg): one table, created on first use; rows past their
+ * expiry are ignored on read and swept every `sweepMs`.
+ * @param {string} connectionString e.g. postgres://user@127.0.0.1:5432/db
+ */
+export function postgresStore(connectionString, { sweepMs = 60_000 } = {}) {
+  const pool = new pg.Pool({ connectionString, max: 5 });
+  let table;
+  const init = () => {
+    table ??= pool
+      .query(
+        'CREATE TABLE IF NOT EXISTS koa_sessions (id text PRIMARY KEY, value text NOT NULL, expires_at timestamptz)',
+      )
+      .catch((err) => {
+        table = undefined; // try again on the next call
+        throw err;
+      });
+    return table;
+  };
+  const sweeper = setInterval(() => {
+    init()
+      .then(() => pool.query('DELETE FROM koa_sessions WHERE expires_at < now()'))
+      .catch(() => {});
+  }, sweepMs);
+  sweeper.unref();
+  return {
+    pool,
+    async get(id) {
+      await init();
+      const { rows } = await pool.query(
+        'SELECT value FROM koa_sessions WHERE id = $1 AND (expires_at IS NULL OR expires_at > now())',
+        [id],
+      );
+      return rows[0]?.value;
+    },
+    async set(id, value, maxAge) {
+      await init();
+      const expires = typeof maxAge === 'number' ? new Date(Date.now() + maxAge) : null;
+      await pool.query(
+        'INSERT INTO koa_sessions (id, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at',
+        [id, value, expires],
+      );
+    },
+    async destroy(id) {
+      await init();
+      await pool.query('DELETE FROM koa_sessions WHERE id = $1', [id]);
+    },
+    /** Stops the sweeper and closes the pool. */
+    close() {
+      clearInterval(sweeper);
+      return pool.end();
     },
   };
 }
