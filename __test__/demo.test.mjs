@@ -46,6 +46,17 @@ describe('demo: cookie sessions', () => {
   });
 });
 
+describe('demo: behind an HTTPS proxy', () => {
+  it('marks the cookie Secure, httpOnly and SameSite=Lax', async () => {
+    const app = createApp({ secretKey: KEY, secure: true });
+    const res = await login(request(app.callback())).set('X-Forwarded-Proto', 'https').expect(200);
+    const line = res.headers['set-cookie'].find((l) => l.startsWith('demo.sid='));
+    assert.match(line, /; secure/);
+    assert.match(line, /; samesite=lax/);
+    assert.match(line, /; httponly/);
+  });
+});
+
 /**
  * The external stores the demo supports, each with raw access to what its server holds.
  * `open` starts the server and returns `{ store(), raw: { get, set, exists, ttl }, stop }`.

@@ -1,10 +1,17 @@
-// Builds the native addon when it is missing or older than its Rust sources, so that a fresh
-// clone can run `npm test` straight away. `npm run build` always builds.
+// Installs the dependencies when they are missing and builds the native addon when it is missing
+// or older than its Rust sources, so that a fresh clone can run `npm test` or `npm run demo`
+// straight away. `npm run build` always builds.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+
+if (!existsSync(join(root, 'node_modules', '@napi-rs', 'cli'))) {
+  console.log('dependencies missing: npm install');
+  const { status } = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}
 const outputs = ['native/binding.cjs', 'native/binding.d.ts'].map((file) => join(root, file));
 const addons = existsSync(join(root, 'native'))
   ? readdirSync(join(root, 'native'))

@@ -22,12 +22,13 @@ const userById = (id) => Object.entries(USERS).find(([, user]) => user.id === id
 
 /**
  * Builds the demo app.
- * @param {{ secretKey: string | Buffer, store?: object, maxAge?: number }} options `store` is a raw
- *   koa-session store (get/set/destroy); the app seals what it holds with `encryptedStore`.
+ * @param {{ secretKey: string | Buffer, store?: object, maxAge?: number, secure?: boolean }} options
+ *   `store` is a raw koa-session store (get/set/destroy); the app seals what it holds with
+ *   `encryptedStore`. `secure` marks cookies Secure: for a deployment behind HTTPS.
  */
-export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000 }) {
+export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000, secure = false }) {
   const app = new Koa();
-  app.proxy = true; // behind an HTTPS proxy, cookies get `secure`
+  app.proxy = true; // trust X-Forwarded-Proto from the HTTPS proxy in front, so Secure cookies can be set
   // A session too large for a cookie is refused by koa-sodium-session when saved; say so, and
   // keep the cookie the browser already has.
   app.use(async (ctx, next) => {
@@ -47,6 +48,7 @@ export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000 }) {
         maxAge,
         httpOnly: true,
         sameSite: 'lax',
+        secure,
         secretKey,
         format: 'compact',
         maxLifetime: 7 * 24 * 3600 * 1000,

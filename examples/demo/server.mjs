@@ -23,7 +23,9 @@ if (!(mode in stores)) {
 }
 const store = stores[mode]();
 const port = Number(process.env.PORT ?? 3000);
-const app = createApp({ secretKey, store });
+// Behind HTTPS (NODE_ENV=production or SECURE_COOKIES=1), cookies are marked Secure.
+const secure = process.env.NODE_ENV === 'production' || process.env.SECURE_COOKIES === '1';
+const app = createApp({ secretKey, store, secure });
 app.listen(port, '127.0.0.1', () => {
   console.log(`demo on http://127.0.0.1:${port}/ (sessions: ${mode}); sign in as alice / wonderland`);
 });
