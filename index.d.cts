@@ -106,6 +106,7 @@ declare namespace encryptedSession {
     | 'ERR_SALT_LENGTH'
     | 'ERR_FORMAT'
     | 'ERR_OPTION_VALUE'
+    | 'ERR_STORE'
     | 'ERR_HOOKS_OWNED';
 
   /** Codes of errors raised while serving: an oversized session, or no loadable native addon. */
