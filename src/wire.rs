@@ -104,12 +104,14 @@ fn parse_compact(body: &str) -> Result<Sealed, Error> {
     if raw.len() < KEY_ID_BYTES + NONCE_BYTES + MAC_BYTES {
         return Err(Error::CookieMalformed("compact body is too short"));
     }
-    let (key_id, rest) = raw.split_at(KEY_ID_BYTES);
-    let (nonce, boxed) = rest.split_at(NONCE_BYTES);
+    let key_id = to_array(&raw[..KEY_ID_BYTES]);
+    let nonce = to_array(&raw[KEY_ID_BYTES..KEY_ID_BYTES + NONCE_BYTES]);
+    let mut boxed = raw;
+    boxed.drain(..KEY_ID_BYTES + NONCE_BYTES); // shift in place rather than copy into a new Vec
     Ok(Sealed {
-        key_id: Some(to_array(key_id)),
-        nonce: to_array(nonce),
-        boxed: boxed.to_vec(),
+        key_id: Some(key_id),
+        nonce,
+        boxed,
     })
 }
 
@@ -124,11 +126,15 @@ fn parse_legacy(cookie: &str) -> Result<Sealed, Error> {
     let boxed = STANDARD
         .decode(boxed)
         .map_err(|_| Error::CookieMalformed("ciphertext is not padded base64"))?;
-    let nonce = STANDARD
-        .decode(nonce)
-        .map_err(|_| Error::CookieMalformed("nonce is not padded base64"))?;
-    if nonce.len() != NONCE_BYTES {
-        return Err(Error::CookieMalformed("nonce is not 24 bytes"));
+    let mut nonce_bytes = [0u8; NONCE_BYTES];
+    match STANDARD.decode_slice(nonce, &mut nonce_bytes) {
+        Ok(NONCE_BYTES) => {}
+        Ok(_) | Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+            return Err(Error::CookieMalformed("nonce is not 24 bytes"))
+        }
+        Err(base64::DecodeSliceError::DecodeError(_)) => {
+            return Err(Error::CookieMalformed("nonce is not padded base64"))
+        }
     }
     if boxed.len() < MAC_BYTES {
         return Err(Error::CookieMalformed(
@@ -137,7 +143,7 @@ fn parse_legacy(cookie: &str) -> Result<Sealed, Error> {
     }
     Ok(Sealed {
         key_id: None,
-        nonce: to_array(&nonce),
+        nonce: nonce_bytes,
         boxed,
     })
 }
