@@ -6,6 +6,8 @@ const { toKeyBytes, toSecretBytes, toSaltBytes } = require('./keys.cjs');
 
 const FORMATS = ['legacy', 'compact'];
 
+/** @typedef {ReturnType<typeof native.createKeyring>} Keyring the native keyring's `seal` and `open` */
+
 /** Why the native core refused a cookie, by its error code. */
 const REASONS = {
   ERR_COOKIE_MALFORMED: 'malformed',
@@ -110,7 +112,7 @@ function refusal(code, reason, message) {
 
 /**
  * Opens a cookie value into its session object, or throws a refusal.
- * @param {import('../native/binding.cjs').ExternalObject<'Keyring'>} ring
+ * @param {Keyring} ring
  * @param {unknown} cookie
  * @param {number} maxLifetime
  */
@@ -120,7 +122,7 @@ function open(ring, cookie, maxLifetime) {
   }
   let json;
   try {
-    json = native.open(ring, cookie);
+    json = ring.open(cookie);
   } catch (err) {
     throw refusal(err.code, REASONS[err.code] ?? 'malformed', err.message);
   }
@@ -150,7 +152,7 @@ const STALE = Symbol('sealed with an older key');
  * `maxLifetime` (ms) stamps `_iat`, the creation time, into the sealed session and refuses
  * sessions older than that. `encode` takes the creation time of the session being saved from
  * `holder.saving`, which the middleware sets just before koa-session encodes.
- * @param {{ keyring: import('../native/binding.cjs').ExternalObject<'Keyring'> | null, saving?: { session: object } | null }} holder
+ * @param {{ keyring: Keyring | null, saving?: { session: object } | null }} holder
  * @param {{ compact: boolean, maxLifetime?: number }} options
  */
 function makeHooks(holder, { compact, maxLifetime = 0 }) {
@@ -160,7 +162,7 @@ function makeHooks(holder, { compact, maxLifetime = 0 }) {
       if (maxLifetime > 0 && typeof session._iat !== 'number') {
         json = { ...session, _iat: holder.saving?.session?._iat ?? Date.now() };
       }
-      return native.seal(holder.keyring, JSON.stringify(json), compact);
+      return holder.keyring.seal(JSON.stringify(json), compact);
     },
     decode(cookie) {
       return open(holder.keyring, cookie, maxLifetime);

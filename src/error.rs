@@ -25,6 +25,16 @@ pub enum Error {
     CookieAuthentication,
     /// The cookie decrypted, but its plaintext is not UTF-8 text.
     CookieNotText,
+    /// A native function got an argument of the wrong type.
+    ArgumentType {
+        name: &'static str,
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// A Node-API call failed while doing the named thing.
+    NodeApi(&'static str),
+    /// A bug: the native code panicked (the panic was stopped at the boundary).
+    Internal,
 }
 
 impl Error {
@@ -41,6 +51,9 @@ impl Error {
             Error::CookieMalformed(_) => "ERR_COOKIE_MALFORMED",
             Error::CookieAuthentication => "ERR_COOKIE_AUTHENTICATION",
             Error::CookieNotText => "ERR_COOKIE_NOT_TEXT",
+            Error::ArgumentType { .. } => "ERR_INVALID_ARG_TYPE",
+            Error::NodeApi(_) => "ERR_NODE_API",
+            Error::Internal => "ERR_INTERNAL",
         }
     }
 }
@@ -65,6 +78,15 @@ impl fmt::Display for Error {
                 f.write_str("cookie failed authentication (tampered, or sealed with another key)")
             }
             Error::CookieNotText => f.write_str("cookie plaintext is not UTF-8 text"),
+            Error::ArgumentType {
+                name,
+                expected,
+                got,
+            } => write!(f, "{name} must be {expected}, got {got}"),
+            Error::NodeApi(what) => write!(f, "a Node-API call failed while {what}"),
+            Error::Internal => {
+                f.write_str("internal error in koa-sodium-session's native code (please report it)")
+            }
         }
     }
 }

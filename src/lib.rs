@@ -2,20 +2,23 @@
 //! Argon2id key derivation and key generation, exposed to Node through napi-rs.
 //!
 //! This file only declares what JavaScript sees; the work lives in the modules below. The two hot
-//! calls, `seal` and `open`, are plain functions over an external keyring handle: napi-rs class
-//! methods and object results cost more than the cryptography for a small session.
+//! calls, `seal` and `open`, are plain N-API callbacks bound to a keyring (`hot_path`): napi-rs's
+//! generated glue costs more than the cryptography for a small session.
 
 mod codec;
 mod error;
+mod hot_path;
 mod key;
 mod sodium;
 mod wire;
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, External, ToNapiValue, TypeName};
-use napi::{Env, Task, ValueType};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, JsObjectValue, Object};
+use napi::{Env, Task};
 use napi_derive::napi;
 
-pub use codec::{Keyring, Opened};
+pub use codec::{Keyring, Opened, Scratch};
 pub use error::Error;
 pub use key::SecretKey;
 pub use wire::Format;
@@ -23,84 +26,32 @@ pub use wire::Format;
 /// A JS error whose `code` is stable, such as `ERR_KEY_LENGTH`.
 type CodedError = napi::Error<&'static str>;
 
-/// Copies 32-byte keys, newest first, into native guarded memory and returns a handle to them
-/// for `seal` and `open`; the first key seals, any of them opens. No call returns the keys.
-#[napi(ts_return_type = "ExternalObject<'Keyring'>")]
-pub fn create_keyring(keys: Vec<&[u8]>) -> Result<External<Keyring>, CodedError> {
+/// Copies 32-byte keys, newest first, into native guarded memory and returns the keyring's two
+/// functions, bound to it: `seal(json, compact)` seals session JSON text with the newest key into
+/// a cookie value (compact format when `compact` is true, koa-encrypted-session's legacy format
+/// otherwise); `open(cookie)` returns the JSON text of a cookie in either format, with one
+/// leading space when an older key opened it (`JSON.parse` ignores it), and throws a coded error
+/// (`ERR_COOKIE_MALFORMED`, `ERR_COOKIE_AUTHENTICATION`, …) for anything else. No call returns
+/// the keys.
+#[napi(
+    ts_return_type = "{ seal(json: string, compact: boolean): string; open(cookie: string): string }"
+)]
+pub fn create_keyring(env: Env, keys: Vec<&[u8]>) -> Result<Object<'_>, CodedError> {
     sodium::init()?;
     let keys = keys
         .into_iter()
         .map(SecretKey::from_slice)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(External::new(Keyring::new(keys)?))
-}
-
-/// Seals session JSON text with the newest key into a cookie value: the compact format when
-/// `compact` is true, koa-encrypted-session's legacy format otherwise. Wipes its copy of the text.
-#[napi(ts_args_type = "keyring: ExternalObject<'Keyring'>, json: string, compact: boolean")]
-pub fn seal(keyring: &External<Keyring>, json: String, compact: bool) -> String {
-    let format = if compact {
-        Format::Compact
-    } else {
-        Format::Legacy
-    };
-    let mut plaintext = json.into_bytes();
-    let cookie = keyring.seal(&plaintext, format);
-    sodium::wipe(&mut plaintext);
-    cookie
-}
-
-/// Opens a cookie value in either format and returns its JSON text, with one leading space when
-/// an older key than the newest opened it (so it should be sealed again; `JSON.parse` ignores the
-/// space). Throws with a code (`ERR_COOKIE_MALFORMED`, `ERR_COOKIE_AUTHENTICATION`, …) when the
-/// value is not a genuine cookie for these keys.
-#[napi(
-    ts_args_type = "keyring: ExternalObject<'Keyring'>, cookie: string",
-    ts_return_type = "string"
-)]
-pub fn open(keyring: &External<Keyring>, cookie: String) -> Result<WipedText, CodedError> {
-    let Opened { text, stale } = keyring.open(&cookie)?;
-    if !stale {
-        return Ok(WipedText(text));
-    }
-    let mut marked = String::with_capacity(text.len() + 1);
-    marked.push(' ');
-    marked.push_str(&text);
-    WipedText(text).wipe();
-    Ok(WipedText(marked))
-}
-
-/// Session plaintext on its way to JavaScript: zeroed in Rust memory once JavaScript has its copy.
-pub struct WipedText(String);
-
-impl WipedText {
-    /// Zeroes the text now, for a copy that will not reach JavaScript.
-    fn wipe(self) {
-        let mut bytes = self.0.into_bytes();
-        sodium::wipe(&mut bytes);
-    }
-}
-
-impl TypeName for WipedText {
-    fn type_name() -> &'static str {
-        String::type_name()
-    }
-
-    fn value_type() -> ValueType {
-        String::value_type()
-    }
-}
-
-impl ToNapiValue for WipedText {
-    unsafe fn to_napi_value(
-        env: napi::sys::napi_env,
-        val: Self,
-    ) -> napi::Result<napi::sys::napi_value> {
-        // SAFETY: forwarded unchanged from our caller, napi-rs, which guarantees a live `env`.
-        let value = unsafe { <&str>::to_napi_value(env, &val.0) };
-        val.wipe();
-        value
-    }
+    let ring = Arc::new(Keyring::new(keys)?);
+    let node_api = |_| Error::NodeApi("creating the keyring object");
+    let mut functions = Object::new(&env).map_err(node_api)?;
+    functions
+        .set_named_property("seal", hot_path::bind(&env, "seal", hot_path::seal, &ring)?)
+        .map_err(node_api)?;
+    functions
+        .set_named_property("open", hot_path::bind(&env, "open", hot_path::open, &ring)?)
+        .map_err(node_api)?;
+    Ok(functions)
 }
 
 /// Returns 32 random bytes from libsodium's CSPRNG, a fresh secret key.

@@ -7,6 +7,9 @@
 //! `"v1." + base64url_unpadded(key_id[4] ‖ nonce[24] ‖ mac[16] ‖ ciphertext)`.
 //! Legacy cookies never contain `.`, so the `v<digits>.` prefix tells the formats apart and
 //! leaves room for later versions.
+//!
+//! Both directions work on a *body* laid out as the compact format's: `key_id ‖ nonce ‖ mac ‖
+//! ciphertext` (a legacy body has a zero key id), written into buffers the caller reuses.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -17,6 +20,8 @@ use crate::sodium::{MAC_BYTES, NONCE_BYTES};
 
 /// Longest cookie value `parse` reads: twice the 4096 bytes any browser keeps for a cookie.
 pub const MAX_COOKIE_CHARS: usize = 8192;
+/// Bytes of a body before `mac ‖ ciphertext`: the key id, then the nonce.
+pub const HEADER_BYTES: usize = KEY_ID_BYTES + NONCE_BYTES;
 /// Prefix of compact-format cookies.
 const COMPACT_V1: &str = "v1.";
 /// `;` as `encodeURIComponent` writes it, between the two legacy parts.
@@ -31,103 +36,89 @@ pub enum Format {
     Compact,
 }
 
-/// A cookie split into its parts, not yet authenticated.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Sealed {
-    /// The id of the key that sealed it (compact format only).
-    pub key_id: Option<[u8; KEY_ID_BYTES]>,
-    /// The 24-byte secretbox nonce.
-    pub nonce: [u8; NONCE_BYTES],
-    /// `mac ‖ ciphertext`, at least `MAC_BYTES` long.
-    pub boxed: Vec<u8>,
-}
-
-/// Writes `boxed` (`mac ‖ ciphertext`) and its nonce as a cookie value in `format`.
-pub fn write(
-    format: Format,
-    key_id: [u8; KEY_ID_BYTES],
-    nonce: &[u8; NONCE_BYTES],
-    boxed: &[u8],
-) -> String {
+/// Writes `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`) as a cookie value in `format` into `out`,
+/// replacing what it held; `staging` is scratch space for the legacy format.
+pub fn write(format: Format, body: &[u8], out: &mut String, staging: &mut String) {
+    out.clear();
     match format {
         Format::Legacy => {
-            // base64 grows 4/3; escapes add a little more: 3/2 plus the nonce part is ample.
-            let mut out = String::with_capacity(boxed.len() * 3 / 2 + 48);
-            escape_base64_into(&mut out, &STANDARD.encode(boxed));
-            out.push_str(LEGACY_SEPARATOR);
-            escape_base64_into(&mut out, &STANDARD.encode(nonce));
-            out
+            let (header, boxed) = body.split_at(HEADER_BYTES);
+            for (at, part) in [boxed, &header[KEY_ID_BYTES..]].into_iter().enumerate() {
+                if at > 0 {
+                    out.push_str(LEGACY_SEPARATOR);
+                }
+                staging.clear();
+                STANDARD.encode_string(part, staging);
+                escape_base64_into(out, staging);
+            }
         }
         Format::Compact => {
-            let mut raw = Vec::with_capacity(KEY_ID_BYTES + NONCE_BYTES + boxed.len());
-            raw.extend_from_slice(&key_id);
-            raw.extend_from_slice(nonce);
-            raw.extend_from_slice(boxed);
-            let mut out = String::with_capacity(COMPACT_V1.len() + raw.len().div_ceil(3) * 4);
             out.push_str(COMPACT_V1);
-            URL_SAFE_NO_PAD.encode_string(&raw, &mut out);
-            out
+            URL_SAFE_NO_PAD.encode_string(body, out);
         }
     }
 }
 
-/// Splits a cookie value in either format into its parts, or says why it cannot be one.
-pub fn parse(cookie: &str) -> Result<Sealed, Error> {
+/// Parses a cookie value in either format into `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`,
+/// replacing what it held) and returns the key id a compact cookie names, or `None` for a legacy
+/// one; `staging` is scratch space for percent-decoding. Says why when it cannot be a cookie.
+pub fn parse(
+    cookie: &[u8],
+    body: &mut Vec<u8>,
+    staging: &mut Vec<u8>,
+) -> Result<Option<[u8; KEY_ID_BYTES]>, Error> {
     if cookie.len() > MAX_COOKIE_CHARS {
         return Err(Error::CookieTooLarge {
             limit: MAX_COOKIE_CHARS,
             got: cookie.len(),
         });
     }
-    if let Some(body) = cookie.strip_prefix(COMPACT_V1) {
-        return parse_compact(body);
+    body.clear();
+    if let Some(encoded) = cookie.strip_prefix(COMPACT_V1.as_bytes()) {
+        return parse_compact(encoded, body).map(Some);
     }
     if has_version_prefix(cookie) {
         return Err(Error::CookieMalformed("unknown format version"));
     }
-    parse_legacy(cookie)
+    parse_legacy(cookie, body, staging).map(|()| None)
 }
 
 /// True for `v<digits>.` at the start: a compact cookie of a version this build does not know.
-fn has_version_prefix(cookie: &str) -> bool {
-    let Some(rest) = cookie.strip_prefix('v') else {
+fn has_version_prefix(cookie: &[u8]) -> bool {
+    let Some(rest) = cookie.strip_prefix(b"v") else {
         return false;
     };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && rest.as_bytes().get(digits) == Some(&b'.')
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && rest.get(digits) == Some(&b'.')
 }
 
-fn parse_compact(body: &str) -> Result<Sealed, Error> {
-    let raw = URL_SAFE_NO_PAD
-        .decode(body)
+fn parse_compact(encoded: &[u8], body: &mut Vec<u8>) -> Result<[u8; KEY_ID_BYTES], Error> {
+    URL_SAFE_NO_PAD
+        .decode_vec(encoded, body)
         .map_err(|_| Error::CookieMalformed("compact body is not unpadded base64url"))?;
-    if raw.len() < KEY_ID_BYTES + NONCE_BYTES + MAC_BYTES {
+    if body.len() < HEADER_BYTES + MAC_BYTES {
         return Err(Error::CookieMalformed("compact body is too short"));
     }
-    let key_id = to_array(&raw[..KEY_ID_BYTES]);
-    let nonce = to_array(&raw[KEY_ID_BYTES..KEY_ID_BYTES + NONCE_BYTES]);
-    let mut boxed = raw;
-    boxed.drain(..KEY_ID_BYTES + NONCE_BYTES); // shift in place rather than copy into a new Vec
-    Ok(Sealed {
-        key_id: Some(key_id),
-        nonce,
-        boxed,
-    })
+    let mut key_id = [0u8; KEY_ID_BYTES];
+    key_id.copy_from_slice(&body[..KEY_ID_BYTES]);
+    Ok(key_id)
 }
 
-fn parse_legacy(cookie: &str) -> Result<Sealed, Error> {
-    let text = percent_decode(cookie)?;
+fn parse_legacy(cookie: &[u8], body: &mut Vec<u8>, staging: &mut Vec<u8>) -> Result<(), Error> {
+    let text = if cookie.contains(&b'%') {
+        percent_decode_into(cookie, staging)?;
+        staging.as_slice()
+    } else {
+        cookie
+    };
     let mut parts = text.split(|&b| b == b';');
     let (Some(boxed), Some(nonce), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(Error::CookieMalformed(
             "expected two parts separated by ';'",
         ));
     };
-    let boxed = STANDARD
-        .decode(boxed)
-        .map_err(|_| Error::CookieMalformed("ciphertext is not padded base64"))?;
-    let mut nonce_bytes = [0u8; NONCE_BYTES];
-    match STANDARD.decode_slice(nonce, &mut nonce_bytes) {
+    body.resize(HEADER_BYTES, 0);
+    match STANDARD.decode_slice(nonce, &mut body[KEY_ID_BYTES..]) {
         Ok(NONCE_BYTES) => {}
         Ok(_) | Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
             return Err(Error::CookieMalformed("nonce is not 24 bytes"))
@@ -136,23 +127,15 @@ fn parse_legacy(cookie: &str) -> Result<Sealed, Error> {
             return Err(Error::CookieMalformed("nonce is not padded base64"))
         }
     }
-    if boxed.len() < MAC_BYTES {
+    STANDARD
+        .decode_vec(boxed, body)
+        .map_err(|_| Error::CookieMalformed("ciphertext is not padded base64"))?;
+    if body.len() < HEADER_BYTES + MAC_BYTES {
         return Err(Error::CookieMalformed(
             "ciphertext is shorter than its 16-byte tag",
         ));
     }
-    Ok(Sealed {
-        key_id: None,
-        nonce: nonce_bytes,
-        boxed,
-    })
-}
-
-/// Copies a slice whose length the caller has checked into an array.
-fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(bytes);
-    out
+    Ok(())
 }
 
 /// Appends base64 text escaped as `encodeURIComponent` would (`+` `/` `=` are its only
@@ -173,12 +156,11 @@ fn escape_base64_into(out: &mut String, base64: &str) {
     out.push_str(&base64[run..]);
 }
 
-/// Decodes `%XX` escapes (hex digits in either case), as `decodeURIComponent` does for the
-/// ASCII this format holds, copying the runs between escapes whole; a `%` not followed by two
-/// hex digits is malformed.
-fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+/// Decodes `%XX` escapes (hex digits in either case) into `out`, replacing what it held, as
+/// `decodeURIComponent` does for the ASCII this format holds, copying the runs between escapes
+/// whole; a `%` not followed by two hex digits is malformed.
+fn percent_decode_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    out.clear();
     let mut run = 0;
     while let Some(offset) = bytes[run..].iter().position(|&b| b == b'%') {
         let at = run + offset;
@@ -191,7 +173,7 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
         run = at + 3;
     }
     out.extend_from_slice(&bytes[run..]);
-    Ok(out)
+    Ok(())
 }
 
 /// The value of one hex digit, either case.
@@ -210,13 +192,27 @@ mod tests {
 
     const NONCE: [u8; NONCE_BYTES] = [0xfb; NONCE_BYTES];
 
+    fn body(key_id: [u8; KEY_ID_BYTES], boxed: &[u8]) -> Vec<u8> {
+        [&key_id[..], &NONCE, boxed].concat()
+    }
+
+    fn write_owned(format: Format, body: &[u8]) -> String {
+        let mut out = String::new();
+        write(format, body, &mut out, &mut String::new());
+        out
+    }
+
+    fn parse_owned(cookie: &str) -> Result<(Option<[u8; KEY_ID_BYTES]>, Vec<u8>), Error> {
+        let mut body = Vec::new();
+        let key_id = parse(cookie.as_bytes(), &mut body, &mut Vec::new())?;
+        Ok((key_id, body))
+    }
+
     #[test]
     fn legacy_escapes_like_encode_uri_component() {
-        let cookie = write(
+        let cookie = write_owned(
             Format::Legacy,
-            [0; 4],
-            &NONCE,
-            &[0xfb, 0xff, 0xbf, 0x3e, 0x00],
+            &body([0; 4], &[0xfb, 0xff, 0xbf, 0x3e, 0x00]),
         );
         // base64 of the box is "+/+/PgA=", of the nonce "+/v7…" (24 bytes, no padding).
         assert!(
@@ -230,18 +226,33 @@ mod tests {
     fn both_formats_round_trip() {
         let boxed: Vec<u8> = (0..=255).collect();
         for format in [Format::Legacy, Format::Compact] {
-            let cookie = write(format, [1, 2, 3, 4], &NONCE, &boxed);
-            let sealed = parse(&cookie).unwrap();
-            assert_eq!(sealed.nonce, NONCE);
-            assert_eq!(sealed.boxed, boxed);
+            let cookie = write_owned(format, &body([1, 2, 3, 4], &boxed));
+            let (key_id, parsed) = parse_owned(&cookie).unwrap();
+            assert_eq!(&parsed[KEY_ID_BYTES..HEADER_BYTES], NONCE);
+            assert_eq!(&parsed[HEADER_BYTES..], boxed);
             let expected_id = (format == Format::Compact).then_some([1, 2, 3, 4]);
-            assert_eq!(sealed.key_id, expected_id);
+            assert_eq!(key_id, expected_id);
+        }
+    }
+
+    #[test]
+    fn buffers_are_reused_without_leftovers() {
+        let (mut out, mut staging, mut parsed, mut decoded) =
+            (String::new(), String::new(), Vec::new(), Vec::new());
+        for len in [300, 20, 0, 100] {
+            let boxed = vec![0x5a; MAC_BYTES + len];
+            for format in [Format::Legacy, Format::Compact] {
+                write(format, &body([7; 4], &boxed), &mut out, &mut staging);
+                assert_eq!(out, write_owned(format, &body([7; 4], &boxed)));
+                parse(out.as_bytes(), &mut parsed, &mut decoded).unwrap();
+                assert_eq!(&parsed[HEADER_BYTES..], boxed);
+            }
         }
     }
 
     #[test]
     fn compact_is_cookie_safe_and_versioned() {
-        let cookie = write(Format::Compact, [9; 4], &NONCE, &[0xff; 40]);
+        let cookie = write_owned(Format::Compact, &body([9; 4], &[0xff; 40]));
         assert!(cookie.starts_with("v1."));
         assert!(cookie[3..]
             .bytes()
@@ -250,16 +261,21 @@ mod tests {
 
     #[test]
     fn legacy_accepts_unescaped_and_lowercase_escapes() {
-        let cookie = write(Format::Legacy, [0; 4], &NONCE, &[0xfb; 20]);
-        let plain = String::from_utf8(percent_decode(&cookie).unwrap()).unwrap();
-        assert_eq!(parse(&plain).unwrap(), parse(&cookie).unwrap());
+        let cookie = write_owned(Format::Legacy, &body([0; 4], &[0xfb; 20]));
+        let mut plain = Vec::new();
+        percent_decode_into(cookie.as_bytes(), &mut plain).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert_eq!(parse_owned(&plain).unwrap(), parse_owned(&cookie).unwrap());
         let lower_escapes = cookie.replace("%2B", "%2b").replace("%3B", "%3b");
-        assert_eq!(parse(&lower_escapes).unwrap(), parse(&cookie).unwrap());
+        assert_eq!(
+            parse_owned(&lower_escapes).unwrap(),
+            parse_owned(&cookie).unwrap()
+        );
     }
 
     #[test]
     fn rejects_malformed_cookies() {
-        let good = write(Format::Legacy, [0; 4], &NONCE, &[7; 30]);
+        let good = write_owned(Format::Legacy, &body([0; 4], &[7; 30]));
         let (boxed, nonce) = good.split_once(LEGACY_SEPARATOR).unwrap();
         let cases = [
             String::new(),
@@ -279,7 +295,7 @@ mod tests {
             "A".repeat(MAX_COOKIE_CHARS + 1),
         ];
         for case in cases {
-            assert!(parse(&case).is_err(), "accepted {case:?}");
+            assert!(parse_owned(&case).is_err(), "accepted {case:?}");
         }
     }
 }
