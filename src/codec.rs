@@ -16,10 +16,10 @@ pub struct Keyring {
 pub struct Scratch {
     /// `key_id ‖ nonce ‖ mac ‖ ciphertext` of the cookie being written or read.
     body: Vec<u8>,
-    /// The cookie value last sealed.
-    cookie: String,
+    /// The cookie value last sealed (ASCII).
+    cookie: Vec<u8>,
     /// Legacy base64 text before escaping.
-    base64: String,
+    base64: Vec<u8>,
     /// A legacy cookie after percent-decoding.
     decoded: Vec<u8>,
     /// `' '` then the plaintext last opened; wiped when its `Opened` is dropped.
@@ -34,8 +34,8 @@ impl Scratch {
     pub const fn new() -> Self {
         Self {
             body: Vec::new(),
-            cookie: String::new(),
-            base64: String::new(),
+            cookie: Vec::new(),
+            base64: Vec::new(),
             decoded: Vec::new(),
             plain: Vec::new(),
         }
@@ -43,14 +43,16 @@ impl Scratch {
 
     /// Frees buffers that an unusually large value grew past `KEEP_BYTES`.
     pub fn shrink(&mut self) {
-        for buffer in [&mut self.body, &mut self.decoded, &mut self.plain] {
+        let buffers = [
+            &mut self.body,
+            &mut self.cookie,
+            &mut self.base64,
+            &mut self.decoded,
+            &mut self.plain,
+        ];
+        for buffer in buffers {
             if buffer.capacity() > Self::KEEP_BYTES {
                 *buffer = Vec::new();
-            }
-        }
-        for buffer in [&mut self.cookie, &mut self.base64] {
-            if buffer.capacity() > Self::KEEP_BYTES {
-                *buffer = String::new();
             }
         }
     }
@@ -110,9 +112,9 @@ impl Keyring {
         Ok(Self { keys })
     }
 
-    /// Seals `plaintext` with the newest key and a fresh random nonce; the cookie value is
-    /// returned from `scratch`.
-    pub fn seal<'s>(&self, plaintext: &[u8], format: Format, scratch: &'s mut Scratch) -> &'s str {
+    /// Seals `plaintext` with the newest key and a fresh random nonce; the cookie value (ASCII)
+    /// is returned from `scratch`.
+    pub fn seal<'s>(&self, plaintext: &[u8], format: Format, scratch: &'s mut Scratch) -> &'s [u8] {
         let key = &self.keys[0];
         let mut nonce = [0u8; NONCE_BYTES];
         sodium::fill_nonce(&mut nonce);
@@ -170,7 +172,7 @@ mod tests {
     }
 
     fn seal(keys: &Keyring, text: &[u8], format: Format) -> String {
-        keys.seal(text, format, &mut Scratch::default()).to_owned()
+        String::from_utf8(keys.seal(text, format, &mut Scratch::default()).to_vec()).unwrap()
     }
 
     /// The text and staleness of `cookie`, or why it did not open.
@@ -199,7 +201,7 @@ mod tests {
         for text in ["{\"long\":\"session text\"}", "{}", "{\"a\":1}"] {
             for format in [Format::Legacy, Format::Compact] {
                 let cookie = keys.seal(text.as_bytes(), format, &mut scratch).to_owned();
-                let opened = keys.open(cookie.as_bytes(), &mut scratch).unwrap();
+                let opened = keys.open(&cookie, &mut scratch).unwrap();
                 assert_eq!(opened.text(), text.as_bytes());
                 assert_eq!(opened.marked(), text.as_bytes());
             }
@@ -223,7 +225,7 @@ mod tests {
         assert_eq!((scratch.body.capacity(), scratch.cookie.capacity()), (0, 0));
         keys.seal(b"{}", Format::Compact, &mut scratch);
         scratch.shrink();
-        assert!(scratch.cookie.starts_with("v1."), "small buffers are kept");
+        assert!(scratch.cookie.starts_with(b"v1."), "small buffers are kept");
     }
 
     #[test]
@@ -269,7 +271,7 @@ mod tests {
     #[test]
     fn every_flipped_bit_is_refused() {
         let keys = ring(&[3]);
-        let (mut body, mut out, mut staging) = (Vec::new(), String::new(), String::new());
+        let (mut body, mut out, mut staging) = (Vec::new(), Vec::new(), Vec::new());
         for format in [Format::Legacy, Format::Compact] {
             let cookie = seal(&keys, b"{\"user\":42}", format);
             wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
@@ -281,7 +283,8 @@ mod tests {
                     let mut forged = body.clone();
                     forged[byte] ^= 1 << bit;
                     wire::write(format, &forged, &mut out, &mut staging);
-                    assert_eq!(open(&keys, &out), Err(Error::CookieAuthentication));
+                    let forged = std::str::from_utf8(&out).unwrap();
+                    assert_eq!(open(&keys, forged), Err(Error::CookieAuthentication));
                 }
             }
         }

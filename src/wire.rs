@@ -11,7 +11,7 @@
 //! Both directions work on a *body* laid out as the compact format's: `key_id ‖ nonce ‖ mac ‖
 //! ciphertext` (a legacy body has a zero key id), written into buffers the caller reuses.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{GeneralPurpose, STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 
 use crate::error::Error;
@@ -23,9 +23,9 @@ pub const MAX_COOKIE_CHARS: usize = 8192;
 /// Bytes of a body before `mac ‖ ciphertext`: the key id, then the nonce.
 pub const HEADER_BYTES: usize = KEY_ID_BYTES + NONCE_BYTES;
 /// Prefix of compact-format cookies.
-const COMPACT_V1: &str = "v1.";
+const COMPACT_V1: &[u8] = b"v1.";
 /// `;` as `encodeURIComponent` writes it, between the two legacy parts.
-const LEGACY_SEPARATOR: &str = "%3B";
+const LEGACY_SEPARATOR: &[u8] = b"%3B";
 
 /// Which wire format to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,27 +36,37 @@ pub enum Format {
     Compact,
 }
 
-/// Writes `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`) as a cookie value in `format` into `out`,
-/// replacing what it held; `staging` is scratch space for the legacy format.
-pub fn write(format: Format, body: &[u8], out: &mut String, staging: &mut String) {
+/// Writes `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`) as an ASCII cookie value in `format` into
+/// `out`, replacing what it held; `staging` is scratch space for the legacy format.
+pub fn write(format: Format, body: &[u8], out: &mut Vec<u8>, staging: &mut Vec<u8>) {
     out.clear();
     match format {
         Format::Legacy => {
             let (header, boxed) = body.split_at(HEADER_BYTES);
             for (at, part) in [boxed, &header[KEY_ID_BYTES..]].into_iter().enumerate() {
                 if at > 0 {
-                    out.push_str(LEGACY_SEPARATOR);
+                    out.extend_from_slice(LEGACY_SEPARATOR);
                 }
                 staging.clear();
-                STANDARD.encode_string(part, staging);
+                append_base64(&STANDARD, part, staging);
                 escape_base64_into(out, staging);
             }
         }
         Format::Compact => {
-            out.push_str(COMPACT_V1);
-            URL_SAFE_NO_PAD.encode_string(body, out);
+            out.extend_from_slice(COMPACT_V1);
+            append_base64(&URL_SAFE_NO_PAD, body, out);
         }
     }
+}
+
+/// Appends `bytes` encoded by `engine` to `out`.
+fn append_base64(engine: &GeneralPurpose, bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + bytes.len().div_ceil(3) * 4, 0); // the padded length: room for either
+    let written = engine
+        .encode_slice(bytes, &mut out[start..])
+        .expect("4 bytes for every 3 is room enough for base64");
+    out.truncate(start + written);
 }
 
 /// Parses a cookie value in either format into `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`,
@@ -74,7 +84,7 @@ pub fn parse(
         });
     }
     body.clear();
-    if let Some(encoded) = cookie.strip_prefix(COMPACT_V1.as_bytes()) {
+    if let Some(encoded) = cookie.strip_prefix(COMPACT_V1) {
         return parse_compact(encoded, body).map(Some);
     }
     if has_version_prefix(cookie) {
@@ -105,18 +115,21 @@ fn parse_compact(encoded: &[u8], body: &mut Vec<u8>) -> Result<[u8; KEY_ID_BYTES
 }
 
 fn parse_legacy(cookie: &[u8], body: &mut Vec<u8>, staging: &mut Vec<u8>) -> Result<(), Error> {
-    let text = if cookie.contains(&b'%') {
+    let text = if memchr::memchr(b'%', cookie).is_some() {
         percent_decode_into(cookie, staging)?;
         staging.as_slice()
     } else {
         cookie
     };
-    let mut parts = text.split(|&b| b == b';');
-    let (Some(boxed), Some(nonce), None) = (parts.next(), parts.next(), parts.next()) else {
+    // Exactly one ';': the first is also the last.
+    let separator =
+        memchr::memchr(b';', text).filter(|&at| memchr::memrchr(b';', text) == Some(at));
+    let Some(at) = separator else {
         return Err(Error::CookieMalformed(
             "expected two parts separated by ';'",
         ));
     };
+    let (boxed, nonce) = (&text[..at], &text[at + 1..]);
     body.resize(HEADER_BYTES, 0);
     match STANDARD.decode_slice(nonce, &mut body[KEY_ID_BYTES..]) {
         Ok(NONCE_BYTES) => {}
@@ -139,22 +152,59 @@ fn parse_legacy(cookie: &[u8], body: &mut Vec<u8>, staging: &mut Vec<u8>) -> Res
 }
 
 /// Appends base64 text escaped as `encodeURIComponent` would (`+` `/` `=` are its only
-/// characters that need it), copying the runs between them whole.
-fn escape_base64_into(out: &mut String, base64: &str) {
-    let mut run = 0;
-    for (at, byte) in base64.bytes().enumerate() {
-        let escaped = match byte {
-            b'+' => "%2B",
-            b'/' => "%2F",
-            b'=' => "%3D",
-            _ => continue,
-        };
-        out.push_str(&base64[run..at]);
-        out.push_str(escaped);
-        run = at + 1;
+/// characters that need it). Eight bytes at a time: most words of base64 hold none of them.
+fn escape_base64_into(out: &mut Vec<u8>, base64: &[u8]) {
+    let mut end = out.len();
+    out.resize(end + 3 * base64.len(), 0); // room for every byte escaped
+    let (words, tail) = base64.as_chunks::<8>();
+    for word in words {
+        if needs_escape(u64::from_le_bytes(*word)) {
+            for &byte in word {
+                end = put_escaped(out, end, byte);
+            }
+        } else {
+            out[end..end + 8].copy_from_slice(word);
+            end += 8;
+        }
     }
-    out.push_str(&base64[run..]);
+    for &byte in tail {
+        end = put_escaped(out, end, byte);
+    }
+    out.truncate(end);
 }
+
+/// True when any of the eight bytes of `word` is `+`, `/` or `=`.
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = ONES << 7;
+    // Nonzero exactly when `x` has a zero byte.
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let has = |byte: u8| has_zero(word ^ (ONES * u64::from(byte)));
+    has(b'+') | has(b'/') | has(b'=') != 0
+}
+
+/// Writes one base64 character at `out[at..]`, as `%XX` when `encodeURIComponent` would escape
+/// it, and returns where the next one goes. Three bytes are written either way: no branches.
+fn put_escaped(out: &mut [u8], at: usize, byte: u8) -> usize {
+    let (bytes, len) = ESCAPED[usize::from(byte)];
+    out[at..at + 3].copy_from_slice(&bytes);
+    at + len
+}
+
+/// Every byte as `encodeURIComponent` writes it in base64 text, padded to three bytes, with its
+/// length: itself, or `%XX` for `+` `/` `=`.
+const ESCAPED: [([u8; 3], usize); 256] = {
+    let mut table = [([0; 3], 1); 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte].0[0] = byte as u8;
+        byte += 1;
+    }
+    table[b'+' as usize] = (*b"%2B", 3);
+    table[b'/' as usize] = (*b"%2F", 3);
+    table[b'=' as usize] = (*b"%3D", 3);
+    table
+};
 
 /// Decodes `%XX` escapes (hex digits in either case) into `out`, replacing what it held, as
 /// `decodeURIComponent` does for the ASCII this format holds, copying the runs between escapes
@@ -162,7 +212,7 @@ fn escape_base64_into(out: &mut String, base64: &str) {
 fn percent_decode_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     out.clear();
     let mut run = 0;
-    while let Some(offset) = bytes[run..].iter().position(|&b| b == b'%') {
+    while let Some(offset) = memchr::memchr(b'%', &bytes[run..]) {
         let at = run + offset;
         out.extend_from_slice(&bytes[run..at]);
         let (Some(hi), Some(lo)) = (hex_digit(bytes.get(at + 1)), hex_digit(bytes.get(at + 2)))
@@ -197,9 +247,9 @@ mod tests {
     }
 
     fn write_owned(format: Format, body: &[u8]) -> String {
-        let mut out = String::new();
-        write(format, body, &mut out, &mut String::new());
-        out
+        let mut out = Vec::new();
+        write(format, body, &mut out, &mut Vec::new());
+        String::from_utf8(out).unwrap()
     }
 
     fn parse_owned(cookie: &str) -> Result<(Option<[u8; KEY_ID_BYTES]>, Vec<u8>), Error> {
@@ -223,6 +273,32 @@ mod tests {
     }
 
     #[test]
+    fn escaping_matches_a_plain_replace() {
+        let escape = |text: &str| {
+            let mut out = Vec::new();
+            escape_base64_into(&mut out, text.as_bytes());
+            String::from_utf8(out).unwrap()
+        };
+        let expected = |text: &str| {
+            text.replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
+        };
+        // Each character at each place of a word and of the tail, among its byte neighbours.
+        for special in ['+', '/', '=', '*', ',', '.', '<', '>', '0', 'z'] {
+            for at in 0..19 {
+                let mut text = "9A-+a/=Z<>".repeat(2)[..19].to_string();
+                text.replace_range(at..=at, &special.to_string());
+                assert_eq!(escape(&text), expected(&text), "{text}");
+            }
+        }
+        let base64: String = (0..200u32)
+            .map(|i| char::from(b"ABab09+/="[(i * i % 9) as usize]))
+            .collect();
+        assert_eq!(escape(&base64), expected(&base64));
+    }
+
+    #[test]
     fn both_formats_round_trip() {
         let boxed: Vec<u8> = (0..=255).collect();
         for format in [Format::Legacy, Format::Compact] {
@@ -238,13 +314,13 @@ mod tests {
     #[test]
     fn buffers_are_reused_without_leftovers() {
         let (mut out, mut staging, mut parsed, mut decoded) =
-            (String::new(), String::new(), Vec::new(), Vec::new());
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for len in [300, 20, 0, 100] {
             let boxed = vec![0x5a; MAC_BYTES + len];
             for format in [Format::Legacy, Format::Compact] {
                 write(format, &body([7; 4], &boxed), &mut out, &mut staging);
-                assert_eq!(out, write_owned(format, &body([7; 4], &boxed)));
-                parse(out.as_bytes(), &mut parsed, &mut decoded).unwrap();
+                assert_eq!(out, write_owned(format, &body([7; 4], &boxed)).as_bytes());
+                parse(&out, &mut parsed, &mut decoded).unwrap();
                 assert_eq!(&parsed[HEADER_BYTES..], boxed);
             }
         }
@@ -276,7 +352,7 @@ mod tests {
     #[test]
     fn rejects_malformed_cookies() {
         let good = write_owned(Format::Legacy, &body([0; 4], &[7; 30]));
-        let (boxed, nonce) = good.split_once(LEGACY_SEPARATOR).unwrap();
+        let (boxed, nonce) = good.split_once("%3B").unwrap();
         let cases = [
             String::new(),
             "%".into(),
