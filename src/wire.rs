@@ -152,35 +152,35 @@ fn parse_legacy(cookie: &[u8], body: &mut Vec<u8>, staging: &mut Vec<u8>) -> Res
 }
 
 /// Appends base64 text escaped as `encodeURIComponent` would (`+` `/` `=` are its only
-/// characters that need it). Eight bytes at a time: most words of base64 hold none of them.
+/// characters that need it). Eight bytes at a time: each step copies a word whole and keeps it up
+/// to its first character to escape.
 fn escape_base64_into(out: &mut Vec<u8>, base64: &[u8]) {
     let mut end = out.len();
     out.resize(end + 3 * base64.len(), 0); // room for every byte escaped
-    let (words, tail) = base64.as_chunks::<8>();
-    for word in words {
-        if needs_escape(u64::from_le_bytes(*word)) {
-            for &byte in word {
-                end = put_escaped(out, end, byte);
-            }
-        } else {
-            out[end..end + 8].copy_from_slice(word);
-            end += 8;
+    let mut at = 0;
+    while let Some(word) = base64[at..].first_chunk::<8>() {
+        out[end..end + 8].copy_from_slice(word);
+        match first_of(word, b"+/=") {
+            None => (end, at) = (end + 8, at + 8),
+            Some(i) => (end, at) = (put_escaped(out, end + i, word[i]), at + i + 1),
         }
     }
-    for &byte in tail {
+    for &byte in &base64[at..] {
         end = put_escaped(out, end, byte);
     }
     out.truncate(end);
 }
 
-/// True when any of the eight bytes of `word` is `+`, `/` or `=`.
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGHS: u64 = ONES << 7;
-    // Nonzero exactly when `x` has a zero byte.
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let has = |byte: u8| has_zero(word ^ (ONES * u64::from(byte)));
-    has(b'+') | has(b'/') | has(b'=') != 0
+/// Where the first of the eight bytes of `word` that is one of `bytes` is, if any.
+fn first_of(word: &[u8; 8], bytes: &[u8]) -> Option<usize> {
+    const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+    let word = u64::from_le_bytes(*word);
+    // The high bit of each byte that is zero in `x`, and no other bit.
+    let zero_bytes = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+    let found = bytes.iter().fold(0, |found, &byte| {
+        found | zero_bytes(word ^ u64::from_le_bytes([byte; 8]))
+    });
+    (found != 0).then(|| found.trailing_zeros() as usize / 8)
 }
 
 /// Writes one base64 character at `out[at..]`, as `%XX` when `encodeURIComponent` would escape
@@ -207,23 +207,40 @@ const ESCAPED: [([u8; 3], usize); 256] = {
 };
 
 /// Decodes `%XX` escapes (hex digits in either case) into `out`, replacing what it held, as
-/// `decodeURIComponent` does for the ASCII this format holds, copying the runs between escapes
-/// whole; a `%` not followed by two hex digits is malformed.
+/// `decodeURIComponent` does for the ASCII this format holds; a `%` not followed by two hex
+/// digits is malformed. Eight bytes at a time, as `escape_base64_into` writes them.
 fn percent_decode_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     out.clear();
-    let mut run = 0;
-    while let Some(offset) = memchr::memchr(b'%', &bytes[run..]) {
-        let at = run + offset;
-        out.extend_from_slice(&bytes[run..at]);
-        let (Some(hi), Some(lo)) = (hex_digit(bytes.get(at + 1)), hex_digit(bytes.get(at + 2)))
-        else {
-            return Err(Error::CookieMalformed("broken percent-escape"));
-        };
-        out.push(hi << 4 | lo);
-        run = at + 3;
+    let mut at = 0;
+    while let Some(word) = bytes[at..].first_chunk::<8>() {
+        out.extend_from_slice(word);
+        match first_of(word, b"%") {
+            None => at += 8,
+            Some(i) => {
+                out.truncate(out.len() - 8 + i);
+                out.push(unescape(bytes, at + i)?);
+                at += i + 3;
+            }
+        }
     }
-    out.extend_from_slice(&bytes[run..]);
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'%' {
+            out.push(unescape(bytes, at)?);
+            at += 3;
+        } else {
+            out.push(byte);
+            at += 1;
+        }
+    }
     Ok(())
+}
+
+/// The byte the `%XX` escape at `bytes[at..]` stands for.
+fn unescape(bytes: &[u8], at: usize) -> Result<u8, Error> {
+    match (hex_digit(bytes.get(at + 1)), hex_digit(bytes.get(at + 2))) {
+        (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
+        _ => Err(Error::CookieMalformed("broken percent-escape")),
+    }
 }
 
 /// The value of one hex digit, either case.
@@ -296,6 +313,25 @@ mod tests {
             .map(|i| char::from(b"ABab09+/="[(i * i % 9) as usize]))
             .collect();
         assert_eq!(escape(&base64), expected(&base64));
+    }
+
+    #[test]
+    fn percent_decoding_at_every_place() {
+        let decode = |text: &str| {
+            let mut out = Vec::new();
+            percent_decode_into(text.as_bytes(), &mut out).map(|()| String::from_utf8(out).unwrap())
+        };
+        for at in 0..20 {
+            let mut text = "ABCDEFGHIJKLMNOPQRST".to_string();
+            text.insert_str(at, "%2b%3D");
+            let expected = text.replace("%2b", "+").replace("%3D", "=");
+            assert_eq!(decode(&text), Ok(expected), "{text}");
+            for broken in ["%", "%4", "%G1", "%1%"] {
+                let mut text = "ABCDEFGHIJKLMNOPQRST"[..at].to_string();
+                text.push_str(broken);
+                assert!(decode(&text).is_err(), "{text}");
+            }
+        }
     }
 
     #[test]
