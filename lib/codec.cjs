@@ -158,6 +158,9 @@ const STALE = Symbol('sealed with an older key');
 function makeHooks(holder, { compact, maxLifetime = 0 }) {
   return {
     encode(session) {
+      if (session === null || typeof session !== 'object' || Array.isArray(session)) {
+        throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `session must be an object, got ${describe(session)}`);
+      }
       let json = session;
       if (maxLifetime > 0 && typeof session._iat !== 'number') {
         json = { ...session, _iat: holder.saving?.session?._iat ?? Date.now() };
