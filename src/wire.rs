@@ -208,7 +208,7 @@ const ESCAPED: [([u8; 3], usize); 256] = {
 
 /// Decodes `%XX` escapes (hex digits in either case) into `out`, replacing what it held, as
 /// `decodeURIComponent` does for the ASCII this format holds; a `%` not followed by two hex
-/// digits is malformed. Eight bytes at a time, as `escape_base64_into` writes them.
+/// digits is malformed. Eight bytes at a time, like `escape_base64_into`.
 fn percent_decode_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     out.clear();
     let mut at = 0;
