@@ -24,6 +24,8 @@ pub struct Scratch {
     decoded: Vec<u8>,
     /// `' '` then the plaintext last opened; wiped when its `Opened` is dropped.
     plain: Vec<u8>,
+    /// Keystream work area of `sodium::secretbox_seal` and `_open`, wiped after each use.
+    work: Vec<u8>,
 }
 
 impl Scratch {
@@ -38,6 +40,7 @@ impl Scratch {
             base64: Vec::new(),
             decoded: Vec::new(),
             plain: Vec::new(),
+            work: Vec::new(),
         }
     }
 
@@ -49,6 +52,7 @@ impl Scratch {
             &mut self.base64,
             &mut self.decoded,
             &mut self.plain,
+            &mut self.work,
         ];
         for buffer in buffers {
             if buffer.capacity() > Self::KEEP_BYTES {
@@ -63,6 +67,7 @@ pub struct Opened<'s> {
     /// `' '` then the plaintext, which `Keyring::open` checked is UTF-8.
     plain: &'s mut Vec<u8>,
     stale: bool,
+    ascii: bool,
 }
 
 impl Opened<'_> {
@@ -74,6 +79,11 @@ impl Opened<'_> {
     /// True when an older key opened the cookie, so it should be sealed again with the newest.
     pub fn stale(&self) -> bool {
         self.stale
+    }
+
+    /// True when the text is ASCII (so it reads the same as Latin-1).
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
     }
 
     /// The text with one leading space when `stale`: the mark JavaScript reads (and `JSON.parse`
@@ -123,7 +133,8 @@ impl Keyring {
         body.extend_from_slice(&key.id());
         body.extend_from_slice(&nonce);
         body.resize(HEADER_BYTES + MAC_BYTES + plaintext.len(), 0);
-        sodium::secretbox_seal(&mut body[HEADER_BYTES..], plaintext, &nonce, key.bytes());
+        let out = &mut body[HEADER_BYTES..];
+        sodium::secretbox_seal(out, plaintext, &nonce, key.bytes(), &mut scratch.work);
         wire::write(format, body, &mut scratch.cookie, &mut scratch.base64);
         &scratch.cookie
     }
@@ -135,19 +146,21 @@ impl Keyring {
         let (header, boxed) = scratch.body.split_at(HEADER_BYTES);
         let mut nonce = [0u8; NONCE_BYTES];
         nonce.copy_from_slice(&header[KEY_ID_BYTES..]);
-        let plain = &mut scratch.plain;
+        let (plain, work) = (&mut scratch.plain, &mut scratch.work);
         plain.clear();
         plain.push(b' ');
         plain.resize(1 + boxed.len() - MAC_BYTES, 0);
         let opened_with = self.keys.iter().position(|key| {
             key_id.is_none_or(|id| id == key.id())
-                && sodium::secretbox_open(&mut plain[1..], boxed, &nonce, key.bytes())
+                && sodium::secretbox_open(&mut plain[1..], boxed, &nonce, key.bytes(), work)
         });
         let index = opened_with.ok_or(Error::CookieAuthentication)?;
-        let is_text = std::str::from_utf8(&plain[1..]).is_ok();
+        let ascii = plain[1..].is_ascii();
+        let is_text = ascii || std::str::from_utf8(&plain[1..]).is_ok();
         let opened = Opened {
             plain,
             stale: index > 0,
+            ascii,
         };
         if is_text {
             Ok(opened)
@@ -191,6 +204,17 @@ mod tests {
                 let cookie = seal(&keys, text.as_bytes(), format);
                 assert_eq!(open(&keys, &cookie), Ok((text.into(), false)));
             }
+        }
+    }
+
+    #[test]
+    fn opened_text_says_whether_it_is_ascii() {
+        let keys = ring(&[1]);
+        for text in ["{}", "{\"a\":\"é\"}"] {
+            let cookie = seal(&keys, text.as_bytes(), Format::Compact);
+            let mut scratch = Scratch::default();
+            let opened = keys.open(cookie.as_bytes(), &mut scratch).unwrap();
+            assert_eq!(opened.is_ascii(), text.is_ascii(), "{text}");
         }
     }
 

@@ -100,7 +100,7 @@ pub unsafe extern "C" fn seal(
             let units = string_units(env, json, "json")?;
             let len = read_utf8(env, json, units, &mut buffers.input);
             let cookie = ring.seal(&buffers.input[..len], format, &mut buffers.scratch);
-            let value = create_string(env, cookie);
+            let value = create_string(env, cookie, true);
             sodium::wipe(&mut buffers.input[..len]);
             value
         })
@@ -126,7 +126,7 @@ pub unsafe extern "C" fn open(
             }
             let len = read_utf8(env, cookie, units, &mut buffers.input);
             let opened = ring.open(&buffers.input[..len], &mut buffers.scratch)?;
-            create_string(env, opened.marked())
+            create_string(env, opened.marked(), opened.is_ascii())
         })
     }
 }
@@ -254,17 +254,22 @@ unsafe fn read_bool(
     }
 }
 
-/// A new JS string of UTF-8 `bytes`: copied as Latin-1 when they are ASCII (one copy, no
-/// decoding), otherwise decoded as UTF-8.
+/// A new JS string of UTF-8 `bytes`: copied as Latin-1 when the caller knows they are `ascii`
+/// (one copy, no decoding), otherwise decoded as UTF-8.
 ///
 /// # Safety
 /// `env` must be live.
-unsafe fn create_string(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value, Error> {
+unsafe fn create_string(
+    env: sys::napi_env,
+    bytes: &[u8],
+    ascii: bool,
+) -> Result<sys::napi_value, Error> {
+    debug_assert!(!ascii || bytes.is_ascii(), "text said to be ASCII is not");
     let mut value = ptr::null_mut();
     let (ptr, len) = (bytes.as_ptr().cast(), bytes.len() as isize);
     // SAFETY: `bytes` is readable for `len` bytes; N-API copies them into the new string.
     let status = unsafe {
-        if bytes.is_ascii() {
+        if ascii {
             sys::napi_create_string_latin1(env, ptr, len, &mut value)
         } else {
             sys::napi_create_string_utf8(env, ptr, len, &mut value)
