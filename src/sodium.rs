@@ -169,7 +169,7 @@ fn apply_keystream(
     xsalsa20_xor_in_place(work, nonce, key);
 }
 
-/// `crypto_secretbox_easy`: writes `mac ‖ ciphertext` of `msg` into `out`, which must be
+/// `crypto_secretbox_easy`, recomposed: writes `mac ‖ ciphertext` of `msg` into `out`, which must be
 /// exactly `msg.len() + MAC_BYTES` long. `work` is a buffer reused from call to call; it is
 /// wiped before this returns.
 ///
@@ -200,7 +200,7 @@ pub fn secretbox_seal(
     wipe(work);
 }
 
-/// `crypto_secretbox_open_easy`: verifies and decrypts `mac ‖ ciphertext` into `out`, which
+/// `crypto_secretbox_open_easy`, recomposed: verifies and decrypts `mac ‖ ciphertext` into `out`, which
 /// must be exactly `boxed.len() - MAC_BYTES` long. Returns false, and leaves `out` untouched,
 /// when authentication fails. `work` is as for `secretbox_seal`, and wiped before this returns.
 pub fn secretbox_open(
