@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { createApp } from '../examples/demo/app.mjs';
-import { KEY } from './helpers.mjs';
+import { KEY, notInstalled } from './helpers.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && 'Debian chromium is not installed' }, () => {
+describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstalled('Debian chromium') }, () => {
   let server;
   let context;
   let profile;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../examples/demo/app.mjs';
 import { postgresStore, redisStore } from '../examples/demo/stores.mjs';
-import { cookieValue, KEY, sessionCookie } from './helpers.mjs';
+import { cookieValue, KEY, notInstalled, sessionCookie } from './helpers.mjs';
 import { startPostgres, startRedis } from './servers.mjs';
 
 const login = (agent, password = 'wonderland') => agent.post('/login').send({ username: 'alice', password });
@@ -127,7 +127,7 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     after(() => backend?.stop());
 
     it('holds sealed values only, with an expiry, bound to a session id that login regenerates', async (t) => {
-      if (!backend) return t.skip(`${name} is not installed`);
+      if (!backend) return t.skip(notInstalled(name));
       const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
       const first = sessionCookie(await agent.get('/').expect(200), 'demo.sid');
       const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
@@ -141,7 +141,7 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     });
 
     it('keeps the session across an app restart, and logout deletes it', async (t) => {
-      if (!backend) return t.skip(`${name} is not installed`);
+      if (!backend) return t.skip(notInstalled(name));
       const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
       const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
       const restarted = request(createApp({ secretKey: KEY, store: backend.store() }).callback());
@@ -154,7 +154,7 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     });
 
     it('refuses a value altered in the store', async (t) => {
-      if (!backend) return t.skip(`${name} is not installed`);
+      if (!backend) return t.skip(notInstalled(name));
       const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
       const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
       const stored = await backend.raw.get(id);

@@ -7,6 +7,16 @@ export const SECRET = 'a passphrase of at least thirty-two bytes';
 export const SALT = 'sixteen-byte-slt';
 
 /**
+ * The skip reason for a test whose system program (a database server, a browser) is missing. With
+ * `KSS_REQUIRE_ALL_TESTS` set, as `.ci/run` does after installing them, it throws instead: there a
+ * skip would hide a broken install.
+ */
+export function notInstalled(what) {
+  if (process.env.KSS_REQUIRE_ALL_TESTS) throw new Error(`${what} is not installed, and every test must run here`);
+  return `${what} is not installed`;
+}
+
+/**
  * A Koa app using `middleware(opts, app)` whose handler runs `handler(ctx)`, by default a view
  * counter that also echoes the session as JSON.
  */
