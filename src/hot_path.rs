@@ -196,16 +196,8 @@ unsafe fn string_units(
     // SAFETY: a null buffer asks N-API for the length only.
     let status =
         unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units) };
-    if status == sys::Status::napi_ok {
-        Ok(units)
-    } else {
-        Err(Error::ArgumentType {
-            name,
-            expected: "a string",
-            // SAFETY: as for this function.
-            got: unsafe { type_name(env, value) },
-        })
-    }
+    // SAFETY: as for this function.
+    unsafe { argument(env, value, status, units, name, "a string") }
 }
 
 /// Copies string `value` of `units` UTF-16 units into `buf` as UTF-8 (lone surrogates become
@@ -242,12 +234,30 @@ unsafe fn read_bool(
 ) -> Result<bool, Error> {
     let mut flag = false;
     // SAFETY: `flag` is a valid place for the result.
-    if unsafe { sys::napi_get_value_bool(env, value, &mut flag) } == sys::Status::napi_ok {
-        Ok(flag)
+    let status = unsafe { sys::napi_get_value_bool(env, value, &mut flag) };
+    // SAFETY: as for this function.
+    unsafe { argument(env, value, status, flag, name, "a boolean") }
+}
+
+/// `read`, what N-API read from argument `value` with `status`, or the error saying that `name`
+/// should have been `expected` when the read failed.
+///
+/// # Safety
+/// `env` must be live and `value` a value in it.
+unsafe fn argument<T>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    status: sys::napi_status,
+    read: T,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<T, Error> {
+    if status == sys::Status::napi_ok {
+        Ok(read)
     } else {
         Err(Error::ArgumentType {
             name,
-            expected: "a boolean",
+            expected,
             // SAFETY: as for this function.
             got: unsafe { type_name(env, value) },
         })
