@@ -2,6 +2,7 @@
 // contender interleaved round by round; reports the median and spread of the rounds.
 import assert from 'node:assert/strict';
 import { contenders } from './contenders.mjs';
+import { median } from './median.mjs';
 
 /** A session whose JSON (with koa-session's _expire/_maxAge) is about `size` bytes. */
 export function sessionOfSize(size) {
@@ -20,8 +21,6 @@ async function time(codec, session, iterations) {
   }
   return Number(process.hrtime.bigint() - start) / iterations;
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Runs the codec benchmark and returns rows `{ size, name, median, min, max }` in µs.

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import Koa from 'koa';
 import legacyEncryptedSession from 'koa-encrypted-session';
 import { deriveKey } from '../index.mjs';
+import { median } from './median.mjs';
 
 const SECRET = 'a benchmark passphrase of at least thirty-two bytes';
 
@@ -25,8 +26,6 @@ async function measure(work) {
   clearInterval(ticker);
   return { took, stall: worstGap };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Rows `{ name, took, stall }` (ms, medians of `runs`). */
 export async function runDeriveBench({ runs = 3 } = {}) {

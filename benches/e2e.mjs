@@ -5,6 +5,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from './median.mjs';
 
 const SERVER = fileURLToPath(new URL('./servers/e2e-server.mjs', import.meta.url));
 export const E2E_CONTENDERS = [
@@ -35,8 +36,6 @@ async function cookieFor(url, size) {
     .map((line) => line.split(';')[0])
     .join('; ');
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, cpuUs, errors }`.

@@ -1,11 +1,13 @@
-// `npm run bench`: the Rust floor (criterion), codec round trips, end to end over HTTP and key
-// derivation, all written into BENCHMARKS.md with the ratios the README quotes.
+// `npm run bench`: the Rust floor (criterion), codec round trips, end to end over HTTP, session
+// handling without HTTP, memory and key derivation, all written into BENCHMARKS.md with the
+// ratios the README quotes.
 // `BENCH_QUICK=1` runs fewer, shorter rounds (for a smoke test, not for numbers).
 import { spawnSync } from 'node:child_process';
 import { runCodecBench } from './codec.mjs';
 import { runDeriveBench } from './derive.mjs';
 import { runE2eBench } from './e2e.mjs';
 import { MEMORY_NODE_FLAGS } from './memory.mjs';
+import { runPipelineBench } from './pipeline.mjs';
 import { recordSection } from './report.mjs';
 
 const quick = Boolean(process.env.BENCH_QUICK);
@@ -72,6 +74,23 @@ for (const row of e2e) {
 await recordSection(
   'End to end over HTTP (autocannon, 50 connections, loopback)',
   `${e2eLines.join('\n')}\n\nEach request carries the session cookie; the handler changes the session, so every request opens and seals one. ${quick ? 1 : 3} interleaved rounds of ${quick ? 2 : 5} s per server, each server in its own process, autocannon on the same 2-core machine.\n\n${e2eRatios.join('; ')}.`,
+);
+
+console.log('session handling without HTTP…');
+const pipeline = await runPipelineBench(quick ? { rounds: 1, requests: 2000 } : { rounds: 5, requests: 20000 });
+const pipelineLines = [
+  '| session data | middleware | per request (median) | spread | vs koa-encrypted-session | vs koa-session 6.4.0 unsigned |',
+  '| --- | --- | --- | --- | --- | --- |',
+];
+for (const row of pipeline) {
+  const at = (name) => pipeline.find((r) => r.size === row.size && r.name === name).median;
+  pipelineLines.push(
+    `| ${row.size} B | ${row.name} | ${fmt(row.median)} µs | ${fmt(row.min)}–${fmt(row.max)} µs | ${fmt(at(THEIRS) / row.median)}× | ${fmt(at('koa-session, unsigned') / row.median)}× |`,
+  );
+}
+await recordSection(
+  'Session handling without HTTP',
+  `${pipelineLines.join('\n')}\n\nThe end-to-end handler and middleware, run over a Koa context built on an in-memory request: no socket, no HTTP parsing, no response written. Each contender in a fresh process per round (${quick ? 1 : 5} interleaved rounds, ${quick ? '2,000' : '20,000'} requests timed after as many to warm up). "Hooks given": koa-session 7.0.2 with its own base64-JSON encoding passed as \`encode\`/\`decode\`, as this package passes its own, which skips the zod-validated default hooks.`,
 );
 
 console.log('memory…');

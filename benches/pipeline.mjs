@@ -1,0 +1,43 @@
+// Session handling without HTTP: each contender's Koa context, session middleware and handler,
+// timed per request in a process of its own, rounds interleaved. Where end-to-end numbers include
+// Node's HTTP stack, this shows what the session middleware itself costs.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median } from './median.mjs';
+import { MIDDLEWARES } from './servers/session-apps.mjs';
+
+const WORKER = fileURLToPath(new URL('./servers/pipeline-worker.mjs', import.meta.url));
+export const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES);
+
+/** µs per request of contender `name` with `size` characters of session data, in a fresh process. */
+function measure(name, size, requests) {
+  const out = execFileSync(process.execPath, [WORKER, name, String(size), String(requests)], { encoding: 'utf8' });
+  return JSON.parse(out).us;
+}
+
+/**
+ * Runs the pipeline benchmark; rows `{ size, name, median, min, max }` in µs per request.
+ * @param {{ rounds?: number, requests?: number, sizes?: number[] }} options
+ */
+export async function runPipelineBench({ rounds = 5, requests = 20000, sizes = [20, 1000] } = {}) {
+  const rows = [];
+  for (const size of sizes) {
+    const samples = Object.fromEntries(PIPELINE_CONTENDERS.map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? [...PIPELINE_CONTENDERS].reverse() : PIPELINE_CONTENDERS;
+      for (const name of order) samples[name].push(measure(name, size, requests));
+    }
+    for (const [name, xs] of Object.entries(samples)) {
+      rows.push({ size, name, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+    }
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const row of await runPipelineBench({ rounds: 3 })) {
+    console.log(
+      `${row.size} B\t${row.name.padEnd(42)}\t${row.median.toFixed(2)} µs (${row.min.toFixed(2)}–${row.max.toFixed(2)})`,
+    );
+  }
+}

@@ -1,0 +1,42 @@
+// The session middlewares the end-to-end and pipeline benchmarks compare, each in a Koa app whose
+// handler reads and rewrites the session on every request (`?size=` characters of data).
+import Koa from 'koa';
+import legacyEncryptedSession from 'koa-encrypted-session';
+import session from 'koa-session';
+import session7 from 'koa-session-7';
+import encryptedSession from '../../index.mjs';
+
+const key = Buffer.alloc(32, 7);
+
+/** koa-session's own cookie encoding (base64 JSON), passed as hooks as this package passes its own. */
+const base64Json = {
+  encode: (data) => Buffer.from(JSON.stringify(data)).toString('base64'),
+  decode: (text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8')),
+};
+
+/** Contender name → the middleware it installs on `app`. */
+export const MIDDLEWARES = {
+  'koa-sodium-session (compact)': (app) => encryptedSession({ secretKey: key, format: 'compact' }, app),
+  'koa-sodium-session (legacy)': (app) => encryptedSession({ secretKey: key }, app),
+  'koa-encrypted-session 3.0.7': (app) => legacyEncryptedSession({ secretKey: key }, app),
+  'koa-session, signed (default)': (app) => {
+    app.keys = ['a signing key for the benchmark'];
+    return session({}, app);
+  },
+  'koa-session, unsigned': (app) => session({ signed: false }, app),
+  'koa-session 7.0.2, unsigned': (app) => session7({ signed: false }, app),
+  'koa-session 7.0.2, unsigned, hooks given': (app) => session7({ signed: false, ...base64Json }, app),
+};
+
+/** A Koa app with contender `name`'s middleware and the benchmark handler. */
+export function sessionApp(name) {
+  const app = new Koa();
+  app.use(MIDDLEWARES[name](app));
+  app.use((ctx) => {
+    const size = Number(ctx.query.size ?? 0);
+    if (ctx.session.data === undefined) ctx.session.data = 'x'.repeat(size);
+    ctx.session.views = (ctx.session.views ?? 0) + 1;
+    ctx.body = 'ok';
+  });
+  return app;
+}
