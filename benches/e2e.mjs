@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { median } from './median.mjs';
 
 const SERVER = fileURLToPath(new URL('./servers/e2e-server.mjs', import.meta.url));
-export const E2E_CONTENDERS = [
+const E2E_CONTENDERS = [
   'koa-sodium-session (compact)',
   'koa-sodium-session (legacy)',
   'koa-encrypted-session 3.0.7',

@@ -7,7 +7,7 @@ import { median } from './median.mjs';
 import { MIDDLEWARES } from './servers/session-apps.mjs';
 
 const WORKER = fileURLToPath(new URL('./servers/pipeline-worker.mjs', import.meta.url));
-export const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES);
+const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES);
 
 /** µs per request of contender `name` with `size` characters of session data, in a fresh process. */
 function measure(name, size, requests) {
