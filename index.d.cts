@@ -23,10 +23,21 @@ declare namespace encryptedSession {
 
   /** Options of `createCodec`. */
   export interface CodecOptions extends KeyOptions {
+    /** The cookie's name (koa-session's option), default `koa.sess`: cookies are bound to it. */
+    key?: string;
     /** Format cookies are written in (default `'legacy'`); both are always read. */
     format?: CookieFormat;
-    /** Oldest a session may get, in ms from its creation, enforced from inside the sealed cookie. */
+    /**
+     * Oldest a session may get, in ms from its issue time, which is sealed in the session's
+     * metadata; a session without one is refused (see `assumeIssuedAt`).
+     */
     maxLifetime?: number;
+    /**
+     * An instant (a Date or ms since the epoch, not in the future) from which sessions sealed
+     * without an issue time (by koa-encrypted-session) count, rather than being refused by
+     * `maxLifetime`: usually the time of the deploy that turns `maxLifetime` on.
+     */
+    assumeIssuedAt?: Date | number;
   }
 
   /**
@@ -64,6 +75,7 @@ declare namespace encryptedSession {
     | 'authentication'
     | 'not-json'
     | 'not-object'
+    | 'metadata'
     | 'lifetime';
 
   /** Emitted on the app as `session:rejected` when a cookie is refused (never with its contents). */
@@ -88,6 +100,8 @@ declare namespace encryptedSession {
       | 'ERR_COOKIE_NOT_TEXT'
       | 'ERR_COOKIE_NOT_JSON'
       | 'ERR_COOKIE_NOT_OBJECT'
+      | 'ERR_COOKIE_METADATA'
+      | 'ERR_COOKIE_ISSUE_TIME'
       | 'ERR_COOKIE_LIFETIME';
     reason: CookieRefusalReason;
   }
@@ -107,6 +121,7 @@ declare namespace encryptedSession {
     | 'ERR_FORMAT'
     | 'ERR_OPTION_VALUE'
     | 'ERR_STORE'
+    | 'ERR_STORE_NOT_SEALED'
     | 'ERR_HOOKS_OWNED';
 
   /** Codes of errors raised while serving: an oversized session, or no loadable native addon. */
@@ -133,8 +148,9 @@ declare namespace encryptedSession {
   }
 
   /**
-   * Wraps a store so that what it holds is sealed with this package's codec and bound to its
-   * session id; an altered or moved value reads as a missing session.
+   * Wraps a store so that it never sees session ids (only keyed hashes of them) and what it holds
+   * is sealed, with the session's metadata, and bound to its session id; an altered, moved or
+   * foreign value reads as a missing session.
    */
   export function encryptedStore(store: SessionStore, opts: EncryptedStoreOptions): SessionStore;
 

@@ -25,7 +25,7 @@ describe('createCodec', () => {
     for (const size of [10, 100, 1000, 3000]) {
       const session = { data: 'x'.repeat(size) };
       const small = compact.encode(session);
-      assert.match(small, /^v1\.[A-Za-z0-9_-]+$/);
+      assert.match(small, /^v2\.[A-Za-z0-9_-]+$/);
       assert.ok(small.length < legacy.encode(session).length, `compact is smaller at ${size}`);
     }
   });

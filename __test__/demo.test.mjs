@@ -41,7 +41,7 @@ describe('demo: cookie sessions', () => {
 
     const res = await login(request(app.callback())).expect(200);
     const cookie = sessionCookie(res, 'demo.sid');
-    assert.match(cookieValue(cookie), /^v1\./);
+    assert.match(cookieValue(cookie), /^v\d+\./);
     assert.doesNotMatch(cookieValue(cookie), /alice|admin/);
   });
 });
@@ -58,8 +58,22 @@ describe('demo: behind an HTTPS proxy', () => {
 });
 
 /**
- * The external stores the demo supports, each with raw access to what its server holds.
- * `open` starts the server and returns `{ store(), raw: { get, set, exists, ttl }, stop }`.
+ * `store` with the keys it was given to set recorded in `store.keys`, oldest first: encryptedStore
+ * hands the store a keyed hash of each session id, never the id.
+ */
+function recording(store) {
+  const set = store.set;
+  store.keys = [];
+  store.set = (key, ...rest) => {
+    store.keys.push(key);
+    return set(key, ...rest);
+  };
+  return store;
+}
+
+/**
+ * The external stores the demo supports, each with raw access to what its server holds by
+ * store key. `open` starts the server and returns `{ store(), raw: { get, set, exists, ttl }, stop }`.
  */
 const BACKENDS = {
   Redis: async () => {
@@ -67,7 +81,7 @@ const BACKENDS = {
     if (!server) return undefined;
     const stores = [];
     const store = () => {
-      const s = redisStore(server.url);
+      const s = recording(redisStore(server.url));
       stores.push(s);
       return s;
     };
@@ -78,10 +92,10 @@ const BACKENDS = {
     return {
       store,
       raw: {
-        get: (id) => admin.get(`sess:${id}`),
-        set: (id, value) => admin.set(`sess:${id}`, value, 'PX', 60_000),
-        exists: async (id) => (await admin.exists(`sess:${id}`)) === 1,
-        ttl: (id) => admin.pttl(`sess:${id}`),
+        get: (key) => admin.get(`sess:${key}`),
+        set: (key, value) => admin.set(`sess:${key}`, value, 'PX', 60_000),
+        exists: async (key) => (await admin.exists(`sess:${key}`)) === 1,
+        ttl: (key) => admin.pttl(`sess:${key}`),
       },
       stop: () => {
         for (const s of stores) s.redis.disconnect();
@@ -94,7 +108,7 @@ const BACKENDS = {
     if (!server) return undefined;
     const stores = [];
     const store = () => {
-      const s = postgresStore(server.url);
+      const s = recording(postgresStore(server.url));
       stores.push(s);
       return s;
     };
@@ -128,21 +142,25 @@ for (const [name, open] of Object.entries(BACKENDS)) {
 
     it('holds sealed values only, with an expiry, bound to a session id that login regenerates', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
-      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const store = backend.store();
+      const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
       const first = sessionCookie(await agent.get('/').expect(200), 'demo.sid');
       const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
       assert.notEqual(id, cookieValue(first), 'login gives a new session id');
-      assert.equal(await backend.raw.exists(cookieValue(first)), false, 'the old id is gone');
-      const stored = await backend.raw.get(id);
-      assert.match(stored, /^v1\.[A-Za-z0-9_-]+$/);
+      const [before, after] = [store.keys[0], store.keys.at(-1)];
+      assert.equal(await backend.raw.exists(before), false, 'the old session is gone');
+      assert.ok(!after.includes(id), 'the store never sees the session id');
+      const stored = await backend.raw.get(after);
+      assert.match(stored, /^v\d+\.[A-Za-z0-9_-]+$/);
       assert.doesNotMatch(stored, /alice|admin|u-1|\{/);
-      const ttl = await backend.raw.ttl(id);
+      const ttl = await backend.raw.ttl(after);
       assert.ok(ttl > 24 * 3600 * 1000 && ttl <= 24 * 3600 * 1000 + 10_000, `expires in ${ttl} ms`);
     });
 
     it('keeps the session across an app restart, and logout deletes it', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
-      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const store = backend.store();
+      const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
       const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
       const restarted = request(createApp({ secretKey: KEY, store: backend.store() }).callback());
       await restarted
@@ -150,15 +168,17 @@ for (const [name, open] of Object.entries(BACKENDS)) {
         .set('Cookie', `demo.sid=${id}`)
         .expect(200, { user: { name: 'alice', role: 'admin' } });
       await agent.post('/logout').expect(302);
-      assert.equal(await backend.raw.exists(id), false);
+      assert.equal(await backend.raw.exists(store.keys.at(-1)), false);
     });
 
     it('refuses a value altered in the store', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
-      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
-      const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
-      const stored = await backend.raw.get(id);
-      await backend.raw.set(id, `${stored.slice(0, 20)}${stored[20] === 'A' ? 'B' : 'A'}${stored.slice(21)}`);
+      const store = backend.store();
+      const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
+      await login(agent).expect(200);
+      const key = store.keys.at(-1);
+      const stored = await backend.raw.get(key);
+      await backend.raw.set(key, `${stored.slice(0, 20)}${stored[20] === 'A' ? 'B' : 'A'}${stored.slice(21)}`);
       await agent.get('/me').expect(401);
     });
   });

@@ -1,6 +1,8 @@
-// encryptedStore: what an external store holds is sealed, bound to its session id, and anything
-// altered there reads as a missing session.
+// encryptedStore: the store never sees session ids, only keyed hashes of them; what it holds is
+// sealed under a subkey of its own with the session's metadata, bound to its session id; and
+// anything altered there reads as a missing session.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import encryptedSession, { encryptedStore, generateKey } from '../index.mjs';
 import { cookieValue, get, KEY, makeApp, SALT, SECRET, sessionCookie } from './helpers.mjs';
@@ -20,9 +22,9 @@ function mapStore() {
   };
 }
 
-/** An app whose sessions live in `store`, wrapped, with a view counter and a logout route. */
-function appWith(raw, opts = { secretKey: KEY }) {
-  return makeApp(encryptedSession, { secretKey: KEY, store: encryptedStore(raw, opts) }, (ctx) => {
+/** An app whose sessions live in `raw`, wrapped, with a view counter and a logout route. */
+function appWith(raw, storeOpts = { secretKey: KEY }, sessionOpts = {}) {
+  return makeApp(encryptedSession, { secretKey: KEY, store: encryptedStore(raw, storeOpts), ...sessionOpts }, (ctx) => {
     if (ctx.path === '/logout') {
       ctx.session = null;
       ctx.body = {};
@@ -34,17 +36,47 @@ function appWith(raw, opts = { secretKey: KEY }) {
   });
 }
 
+/** The one key and value the raw store holds. */
+function onlyEntry(raw) {
+  assert.equal(raw.data.size, 1);
+  return [...raw.data][0];
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe('encryptedStore', () => {
-  it('keeps sessions in the store, sealed: no user data, no JSON', async () => {
+  it('keeps sessions in the store, sealed: no user data, no JSON, and not under the session id', async () => {
     const raw = mapStore();
     const app = appWith(raw);
     const cookie = sessionCookie(await get(app));
     const id = cookieValue(cookie);
-    const stored = raw.data.get(id);
-    assert.equal(typeof stored, 'string');
-    assert.match(stored, /^v1\.[A-Za-z0-9_-]+$/);
+    assert.match(id, /^[A-Za-z0-9_-]{22}$/, 'ids from the OS generator');
+    const [key, stored] = onlyEntry(raw);
+    assert.notEqual(key, id);
+    assert.ok(!key.includes(id));
+    assert.match(key, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(stored, /^v2\.[A-Za-z0-9_-]+$/);
     assert.doesNotMatch(stored, /alice|views|\{/);
     assert.equal((await get(app, '/', cookie)).body.views, 2);
+  });
+
+  it('a store reader replaying store keys as cookies gets a fresh session', async () => {
+    const raw = mapStore();
+    const app = appWith(raw);
+    await get(app, '/', sessionCookie(await get(app)));
+    const [key] = onlyEntry(raw);
+    const res = await get(app, '/', `koa.sess=${key}`).expect(200);
+    assert.equal(res.body.views, 1);
+  });
+
+  it('a store value presented as a cookie is refused', async () => {
+    const raw = mapStore();
+    await get(appWith(raw));
+    const [, stored] = onlyEntry(raw);
+    const cookieApp = makeApp(encryptedSession, { secretKey: KEY, format: 'compact' });
+    const rejected = once(cookieApp, 'session:rejected');
+    assert.equal((await get(cookieApp, '/', `koa.sess=${stored}`)).body.views, 1);
+    assert.equal((await rejected)[0].reason, 'authentication');
   });
 
   it('logout destroys the stored session', async () => {
@@ -60,22 +92,25 @@ describe('encryptedStore', () => {
     const rejected = [];
     const app = appWith(raw, { secretKey: KEY, onRejected: (reason) => rejected.push(reason) });
     const cookie = sessionCookie(await get(app));
-    const id = cookieValue(cookie);
-    const value = raw.data.get(id);
-    raw.data.set(id, `${value.slice(0, 10)}${value[10] === 'A' ? 'B' : 'A'}${value.slice(11)}`);
+    const [key, value] = onlyEntry(raw);
+    raw.data.set(key, `${value.slice(0, 10)}${value[10] === 'A' ? 'B' : 'A'}${value.slice(11)}`);
+    const event = once(app, 'session:rejected');
     const res = await get(app, '/', cookie).expect(200);
     assert.equal(res.body.views, 1);
     assert.deepEqual(rejected, ['authentication']);
+    assert.equal((await event)[0].reason, 'authentication');
   });
 
-  it('refuses a value moved to another session id', async () => {
+  it('refuses a value moved to another session', async () => {
     const raw = mapStore();
     const rejected = [];
     const app = appWith(raw, { secretKey: KEY, onRejected: (reason) => rejected.push(reason) });
     const alice = sessionCookie(await get(app));
+    const [aliceKey, aliceValue] = onlyEntry(raw);
     await get(app, '/', alice);
     const mallory = sessionCookie(await get(app));
-    raw.data.set(cookieValue(mallory), raw.data.get(cookieValue(alice)));
+    const malloryKey = [...raw.data.keys()].find((key) => key !== aliceKey);
+    raw.data.set(malloryKey, aliceValue);
     assert.equal((await get(app, '/', mallory)).body.views, 1);
     assert.deepEqual(rejected, ['wrong-id']);
   });
@@ -85,6 +120,34 @@ describe('encryptedStore', () => {
     const cookie = sessionCookie(await get(appWith(raw, { secret: SECRET, salt: SALT })));
     assert.equal((await get(appWith(raw, { secret: SECRET, salt: SALT }), '/', cookie)).body.views, 2);
     assert.equal((await get(appWith(raw, { secretKey: generateKey() }), '/', cookie)).body.views, 1);
+  });
+
+  it('re-seals a value an older key sealed with the newest, under the newest key’s hash', async () => {
+    const raw = mapStore();
+    const oldKey = generateKey();
+    const cookie = sessionCookie(await get(appWith(raw, { secretKey: oldKey })));
+    const [oldEntryKey] = onlyEntry(raw);
+    const newKey = generateKey();
+    const rotated = appWith(raw, { secretKey: [newKey, oldKey] });
+    assert.equal((await get(rotated, '/', cookie)).body.views, 2);
+    const [newEntryKey] = onlyEntry(raw);
+    assert.notEqual(newEntryKey, oldEntryKey, 'moved to the newest key’s hash, the old entry deleted');
+    assert.equal((await get(appWith(raw, { secretKey: newKey }), '/', cookie)).body.views, 3, 'the old key can go');
+  });
+
+  it('enforces maxLifetime from the issue time sealed in the value', async () => {
+    const raw = mapStore();
+    const app = appWith(raw, { secretKey: KEY }, { maxLifetime: 300 });
+    let cookie = sessionCookie(await get(app));
+    for (let i = 2; i <= 3; i++) {
+      const res = await get(app, '/', cookie);
+      assert.equal(res.body.views, i);
+      cookie = sessionCookie(res) ?? cookie;
+    }
+    await sleep(350);
+    const rejected = once(app, 'session:rejected');
+    assert.equal((await get(app, '/', cookie)).body.views, 1);
+    assert.equal((await rejected)[0].reason, 'lifetime');
   });
 
   it('checks its arguments', () => {

@@ -36,11 +36,11 @@ function hostile(genuine, rand) {
     const changed = chars.join('');
     if (!same(changed, genuine)) out.push(changed);
   }
-  const raw = genuine.startsWith('v1.') ? Buffer.from(genuine.slice(3), 'base64url') : null;
+  const raw = genuine.startsWith('v2.') ? Buffer.from(genuine.slice(3), 'base64url') : null;
   for (let i = 0; raw && i < 600; i++) {
     const flipped = Buffer.from(raw);
     flipped[pick(flipped.length)] ^= 1 << pick(8); // bit-flipped bytes
-    out.push(`v1.${flipped.toString('base64url')}`);
+    out.push(`v2.${flipped.toString('base64url')}`);
   }
   if (!raw) {
     const [box, nonce] = genuine.split('%3B');
@@ -62,7 +62,9 @@ function hostile(genuine, rand) {
     const length = 1 + pick(300);
     out.push(Array.from({ length }, () => COOKIE_SAFE[pick(COOKIE_SAFE.length)]).join('')); // noise
   }
-  out.push('A'.repeat(8193), `${genuine}${'A'.repeat(8200)}`, 'v1.', 'v2.AAAA', 'v1.!!', '%', '%%%', '%zz'); // oversized, wrong format
+  const version1 = raw && `v1.${genuine.slice(3)}`; // the unreleased first layout is not read
+  out.push('A'.repeat(8193), `${genuine}${'A'.repeat(8200)}`, 'v2.', 'v3.AAAA', 'v2.!!', '%', '%%%', '%zz'); // oversized, wrong format
+  if (version1) out.push(version1);
   return out;
 }
 

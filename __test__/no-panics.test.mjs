@@ -104,20 +104,44 @@ describe('no panics, only coded errors', () => {
   });
 
   it('the native layer itself, below the JS checks', async () => {
-    const ring = native.createKeyring([Buffer.alloc(32)]);
+    const key = Buffer.alloc(32);
+    const token = 'AAAAAAAAAAAAAAAAAAAAAA0min9a22o000000000';
+    const cookies = native.createCookieKeyring([key], 'koa.sess', true);
+    const store = native.createStoreKeyring([key]);
     for (const value of WRONG) {
-      coded(await errorOf(() => native.createKeyring(value)), `createKeyring(${label(value)})`);
-      coded(await errorOf(() => native.createKeyring([value])), `createKeyring([${label(value)}])`);
-      coded(await errorOf(() => ring.open(value)), `open(${label(value)})`);
-      if (typeof value !== 'string') coded(await errorOf(() => ring.seal(value, true)), `seal(${label(value)})`);
-      if (typeof value !== 'boolean') coded(await errorOf(() => ring.seal('{}', value)), `seal('{}', ${label(value)})`);
+      coded(
+        await errorOf(() => native.createCookieKeyring(value, 'koa.sess', true)),
+        `createCookieKeyring(${label(value)})`,
+      );
+      coded(
+        await errorOf(() => native.createCookieKeyring([value], 'koa.sess', true)),
+        `createCookieKeyring([${label(value)}])`,
+      );
+      if (typeof value !== 'string') {
+        coded(
+          await errorOf(() => native.createCookieKeyring([key], value, true)),
+          `createCookieKeyring name ${label(value)}`,
+        );
+      }
+      if (typeof value !== 'boolean') {
+        coded(await errorOf(() => native.createCookieKeyring([key], 'koa.sess', value)), `compact ${label(value)}`);
+      }
+      coded(await errorOf(() => native.createStoreKeyring(value)), `createStoreKeyring(${label(value)})`);
+      for (const ring of [cookies, store]) {
+        coded(await errorOf(() => ring.open(value)), `open(${label(value)})`);
+        coded(await errorOf(() => ring.seal(value, '{}')), `seal(${label(value)}, '{}')`);
+        coded(await errorOf(() => ring.seal(token, value)), `seal(token, ${label(value)})`);
+      }
+      coded(await errorOf(() => cookies.checkMetadata(value)), `checkMetadata(${label(value)})`);
+      if (typeof value !== 'string') coded(await errorOf(() => store.storeKeys(value)), `storeKeys(${label(value)})`);
       if (!validSecret(value)) {
         coded(await errorOf(() => native.deriveKeySync(value)), `native deriveKeySync(${label(value)})`);
         coded(await errorOf(() => native.deriveKey(value)), `native deriveKey(${label(value)})`);
       }
     }
-    const { seal, open } = ring;
-    assert.equal(open(seal('{"n":1}', true)), '{"n":1}', 'the functions work detached from their object');
+    const { seal, open } = cookies;
+    assert.equal(open(seal(token, '{"n":1}')), `0${token}{"n":1}`, 'the functions work detached from their object');
+    assert.match(native.sessionId(), /^[A-Za-z0-9_-]{22}$/);
     coded(await errorOf(() => open()), 'open()');
     coded(await errorOf(() => seal()), 'seal()');
   });

@@ -1,8 +1,13 @@
 'use strict';
 
 const session = require('koa-session');
+const native = require('./binding.cjs');
 const { codedError, describe } = require('./errors.cjs');
-const { keySource, keyringFor, isCompact, toMillis, makeHooks, STALE } = require('./codec.cjs');
+const { cookieName, isCompact, openValue } = require('./codec.cjs');
+const { keySource, keyringFor } = require('./keyring.cjs');
+const { sessionPolicy, toInstant, toMillis } = require('./policy.cjs');
+const { requestSession } = require('./request-session.cjs');
+const { isSealedStore } = require('./store.cjs');
 
 /** Browsers keep a cookie only while name, value and attributes fit in 4096 bytes. */
 const DEFAULT_MAX_COOKIE_BYTES = 4096;
@@ -41,25 +46,20 @@ function toLimit(value) {
 }
 
 /**
- * Makes `ctx.session` reads on `app` record the context they run for, so that a cookie refused
- * while koa-session opens it (inside that getter, synchronously) can be reported with its ctx.
- * @param {import('koa')} app
- * @param {{ reading: object | null }} holder
+ * Refuses a store whose values this package does not seal when the policy needs metadata kept
+ * with the session: a plain store or a ContextStore holds koa-session's JSON as it is.
+ * @param {Record<string, unknown>} sessionOpts
+ * @param {{ needsSealedStore: boolean }} policy
  */
-function trackSessionReads(app, holder) {
-  const descriptor = Object.getOwnPropertyDescriptor(app.context, 'session');
-  Object.defineProperty(app.context, 'session', {
-    ...descriptor,
-    get() {
-      const outer = holder.reading;
-      holder.reading = this;
-      try {
-        return descriptor.get.call(this);
-      } finally {
-        holder.reading = outer;
-      }
-    },
-  });
+function checkStore(sessionOpts, policy) {
+  const unsealed = sessionOpts.ContextStore || (sessionOpts.store && !isSealedStore(sessionOpts.store));
+  if (unsealed && policy.needsSealedStore) {
+    throw codedError(
+      TypeError,
+      'ERR_STORE_NOT_SEALED',
+      `maxLifetime needs the session's issue time sealed with it, which a ${sessionOpts.ContextStore ? 'ContextStore' : 'plain store'} does not keep: wrap the store with encryptedStore(store, { secretKey })`,
+    );
+  }
 }
 
 /**
@@ -67,7 +67,7 @@ function trackSessionReads(app, holder) {
  * koa-encrypted-session. Every koa-session option passes through; `signed` is forced off because
  * the cipher authenticates the cookie. The caller's `opts` is never modified.
  * @param {object} opts koa-session options plus `secretKey` | `secret` (+ `salt`), `format`,
- *   `maxCookieBytes`, `maxLifetime`
+ *   `maxCookieBytes`, `maxLifetime`, `assumeIssuedAt`
  * @param {import('koa')} app
  */
 function encryptedSession(opts, app) {
@@ -86,34 +86,36 @@ function encryptedSession(opts, app) {
       );
     }
   }
-  const { secretKey, secret, salt, format, maxCookieBytes, maxLifetime, beforeSave, ...sessionOpts } = opts;
-  const compact = isCompact(format);
-  const lifetime = toMillis('maxLifetime', maxLifetime);
+  const { secretKey, secret, salt, format, maxCookieBytes, maxLifetime, assumeIssuedAt, ...sessionOpts } = opts;
+  const use = { cookie: cookieName(sessionOpts.key), compact: isCompact(format) };
+  const policy = sessionPolicy({
+    maxLifetime: toMillis('maxLifetime', maxLifetime),
+    assumeIssuedAt: toInstant('assumeIssuedAt', assumeIssuedAt),
+  });
+  checkStore(sessionOpts, policy);
   const limit = toLimit(maxCookieBytes);
   const overhead = cookieOverhead(sessionOpts);
-  const source = keySource({ secretKey, secret, salt });
+  const derived = keyringFor(keySource({ secretKey, secret, salt }), secretKey, use);
+  let ring = derived instanceof Promise ? null : derived;
 
-  /** Emits a session event on the app on the next turn, as koa-session does with its own. */
-  const emit = (event, data) => setImmediate(() => app.emit(event, data));
+  // With encryptedStore, session ids never reach the store: make them from the OS generator,
+  // as nonces are, rather than koa-session's pooled uuids.
+  const prefix = sessionOpts.prefix ?? '';
+  const genid = isSealedStore(sessionOpts.store) ? () => prefix + native.sessionId() : undefined;
 
-  const ring = keyringFor(source, secretKey);
-  const holder = { keyring: ring instanceof Promise ? null : ring, reading: null, saving: null };
-  const hooks = makeHooks(holder, { compact, maxLifetime: lifetime });
   const inner = session(
     {
+      genid,
       ...sessionOpts,
       signed: false,
-      beforeSave(ctx, sess) {
-        if (typeof beforeSave === 'function') beforeSave(ctx, sess);
-        if (!sessionOpts.store && !sessionOpts.ContextStore) holder.saving = { ctx, session: sess }; // encode runs next
-      },
+      // koa-session calls both hooks on its per-request options object: `this`.
       encode(json) {
-        const { ctx } = holder.saving ?? {};
-        const value = hooks.encode(json);
-        holder.saving = null;
+        const request = requestSession(this, policy);
+        const value = ring.seal(request.tokenToSeal(), JSON.stringify(json));
         const size = overhead + value.length;
         if (size > limit) {
-          emit('session:too-large', { ctx, size, limit });
+          const { ctx } = request;
+          setImmediate(() => app.emit('session:too-large', { ctx, size, limit }));
           throw codedError(
             Error,
             'ERR_SESSION_TOO_LARGE',
@@ -123,28 +125,35 @@ function encryptedSession(opts, app) {
         return value;
       },
       decode(cookie) {
+        const request = requestSession(this, policy);
         try {
-          const value = hooks.decode(cookie);
-          if (value[STALE]) value._requireSave = true; // koa-session saves it again, with the newest key
-          return value;
+          const opened = openValue(ring, cookie);
+          request.token = policy.admit(opened.token);
+          if (opened.stale) opened.session._requireSave = true; // koa-session saves it again, with the newest key
+          return opened.session;
         } catch (err) {
-          emit('session:rejected', { ctx: holder.reading, reason: err.reason });
+          request.rejected(err.reason);
           throw err;
         }
       },
     },
     app,
   );
-  trackSessionReads(app, holder);
-  if (holder.keyring) return inner;
+
+  /** Runs koa-session for a request whose RequestSession knows its context. */
+  const run = (ctx, next) => {
+    requestSession(ctx.sessionOptions, policy).ctx = ctx;
+    return inner(ctx, next);
+  };
+  if (ring) return run;
 
   // Passphrases: their keys are derived on the thread pool; requests wait, the event loop does not.
-  const ready = ring.then((derived) => {
-    holder.keyring = derived;
+  const ready = derived.then((keyring) => {
+    ring = keyring;
   });
   ready.catch(() => {}); // a failure is reported to each request below, not as an unhandled rejection
   return function encryptedSessionAwaitingKey(ctx, next) {
-    return holder.keyring ? inner(ctx, next) : ready.then(() => inner(ctx, next));
+    return ring ? run(ctx, next) : ready.then(() => run(ctx, next));
   };
 }
 

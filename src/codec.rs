@@ -1,14 +1,11 @@
-//! The codec: seals session JSON into a cookie value and opens it again, over a ring of keys.
+//! The codec: seals session JSON and its metadata token into a cookie value (or a store value)
+//! and opens it again, over a keyring.
 
 use crate::error::Error;
-use crate::key::{SecretKey, KEY_ID_BYTES};
+use crate::keyring::{Keyring, Seals};
+use crate::metadata::{self, Token, TOKEN_BYTES};
 use crate::sodium::{self, MAC_BYTES, NONCE_BYTES};
 use crate::wire::{self, Format, HEADER_BYTES};
-
-/// Keys newest first: the first seals, any of them opens.
-pub struct Keyring {
-    keys: Vec<SecretKey>,
-}
 
 /// Buffers reused from one seal or open to the next, so that once they have grown to the
 /// session's size the codec allocates nothing.
@@ -22,7 +19,7 @@ pub struct Scratch {
     base64: Vec<u8>,
     /// A legacy cookie after percent-decoding.
     decoded: Vec<u8>,
-    /// `' '` then the plaintext last opened; wiped when its `Opened` is dropped.
+    /// The plaintext being sealed, or what `open` returns; wiped after each use.
     plain: Vec<u8>,
     /// Keystream work area of `sodium::secretbox_seal` and `_open`, wiped after each use.
     work: Vec<u8>,
@@ -62,47 +59,64 @@ impl Scratch {
     }
 }
 
-/// The plaintext of an opened cookie, held in a `Scratch` and wiped when this is dropped.
+/// Bytes ahead of the JSON text in what `open` returns: a flag, then the token.
+const PREFIX_BYTES: usize = 1 + TOKEN_BYTES;
+/// Flag bit: an older key opened the cookie, so it should be sealed again with the newest.
+const FLAG_STALE: u8 = 1;
+/// Flag bit: the cookie carried no sealed metadata (a legacy cookie from koa-encrypted-session,
+/// or one whose member a koa-encrypted-session node moved); the token is the adopted one.
+const FLAG_ADOPTED: u8 = 2;
+
+/// What `Keyring::open` found, held in a `Scratch` and wiped when this is dropped: a flag digit,
+/// the 40-character token, then the session JSON (checked to be UTF-8).
 pub struct Opened<'s> {
-    /// `' '` then the plaintext, which `Keyring::open` checked is UTF-8.
     plain: &'s mut Vec<u8>,
-    stale: bool,
     ascii: bool,
 }
 
 impl Opened<'_> {
     /// The session JSON text, as UTF-8 bytes.
     pub fn text(&self) -> &[u8] {
-        &self.plain[1..]
+        &self.plain[PREFIX_BYTES..]
+    }
+
+    /// The session's metadata token.
+    pub fn token(&self) -> &[u8] {
+        &self.plain[1..PREFIX_BYTES]
+    }
+
+    fn flags(&self) -> u8 {
+        self.plain[0] - b'0'
     }
 
     /// True when an older key opened the cookie, so it should be sealed again with the newest.
     pub fn stale(&self) -> bool {
-        self.stale
+        self.flags() & FLAG_STALE != 0
     }
 
-    /// True when the text is ASCII (so it reads the same as Latin-1).
+    /// True when the cookie carried no sealed metadata and the token was made for it here.
+    pub fn adopted(&self) -> bool {
+        self.flags() & FLAG_ADOPTED != 0
+    }
+
+    /// True when the whole result is ASCII (so it reads the same as Latin-1).
     pub fn is_ascii(&self) -> bool {
         self.ascii
     }
 
-    /// The text with one leading space when `stale`: the mark JavaScript reads (and `JSON.parse`
-    /// ignores).
+    /// Flag digit (`'0'` + `FLAG_STALE` + `FLAG_ADOPTED`), token and JSON: what JavaScript gets.
     pub fn marked(&self) -> &[u8] {
-        if self.stale {
-            self.plain
-        } else {
-            self.text()
-        }
+        self.plain
     }
 }
 
 impl std::fmt::Debug for Opened<'_> {
-    /// Shows the length, never the plaintext.
+    /// Shows the length and flags, never the plaintext.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Opened")
             .field("text_bytes", &self.text().len())
-            .field("stale", &self.stale)
+            .field("stale", &self.stale())
+            .field("adopted", &self.adopted())
             .finish()
     }
 }
@@ -113,194 +127,446 @@ impl Drop for Opened<'_> {
     }
 }
 
-impl Keyring {
-    /// A keyring over `keys`, newest first; it must hold at least one key.
-    pub fn new(keys: Vec<SecretKey>) -> Result<Self, Error> {
-        if keys.is_empty() {
-            return Err(Error::NoKeys);
-        }
-        Ok(Self { keys })
+/// The format this keyring writes.
+fn format_of(seals: Seals) -> Format {
+    match seals {
+        Seals::Cookies(format) => format,
+        Seals::StoreValues => Format::Compact,
     }
+}
 
-    /// Seals `plaintext` with the newest key and a fresh random nonce; the cookie value (ASCII)
-    /// is returned from `scratch`.
-    pub fn seal<'s>(&self, plaintext: &[u8], format: Format, scratch: &'s mut Scratch) -> &'s [u8] {
-        let key = &self.keys[0];
+impl Keyring {
+    /// Seals `json` (the JSON text of an object) and its metadata `token` with the newest key and
+    /// a nonce read from the OS now; the value (ASCII) is returned from `scratch`.
+    pub fn seal<'s>(
+        &self,
+        token: &[u8],
+        json: &[u8],
+        scratch: &'s mut Scratch,
+    ) -> Result<&'s [u8], Error> {
+        let token: &Token = <&Token>::try_from(token)
+            .ok()
+            .filter(|token| metadata::is_token(&token[..]))
+            .ok_or(Error::ArgumentType {
+                name: "token",
+                expected: "a 40-character session metadata token",
+                got: "other text",
+            })?;
+        if json.len() < 2 || json[0] != b'{' || json[json.len() - 1] != b'}' {
+            return Err(Error::ArgumentType {
+                name: "json",
+                expected: "the JSON text of an object",
+                got: "other text",
+            });
+        }
+        let format = format_of(self.seals());
+        let plain = &mut scratch.plain;
+        let (key, key_id) = match format {
+            Format::Legacy => {
+                metadata::append_legacy_member(json, token, self.tag_key(0), plain);
+                (self.legacy_key(0), [0; 4])
+            }
+            Format::Compact => {
+                plain.clear();
+                plain.extend_from_slice(token);
+                plain.extend_from_slice(json);
+                (Some(self.box_key(0)), self.id(0))
+            }
+        };
+        let key = key.ok_or(Error::Internal)?;
         let mut nonce = [0u8; NONCE_BYTES];
-        sodium::fill_nonce(&mut nonce);
+        sodium::random_fill(&mut nonce);
         let body = &mut scratch.body;
         body.clear();
-        body.extend_from_slice(&key.id());
+        body.extend_from_slice(&key_id);
         body.extend_from_slice(&nonce);
-        body.resize(HEADER_BYTES + MAC_BYTES + plaintext.len(), 0);
-        let out = &mut body[HEADER_BYTES..];
-        sodium::secretbox_seal(out, plaintext, &nonce, key.bytes(), &mut scratch.work);
+        body.resize(HEADER_BYTES + MAC_BYTES + plain.len(), 0);
+        let sealed = sodium::secretbox_seal(
+            &mut body[HEADER_BYTES..],
+            plain,
+            &nonce,
+            key,
+            &mut scratch.work,
+        );
+        sodium::wipe(plain);
+        if !sealed {
+            return Err(Error::Internal);
+        }
         wire::write(format, body, &mut scratch.cookie, &mut scratch.base64);
-        &scratch.cookie
+        Ok(&scratch.cookie)
     }
 
-    /// Opens a cookie value in either format into `scratch`. A compact cookie names its key, so
-    /// it costs one decryption; a legacy one tries the keys newest first.
+    /// Opens a value in either format into `scratch`. A compact value names its key, so it
+    /// costs one decryption; a legacy one tries the keys newest first.
     pub fn open<'s>(&self, cookie: &[u8], scratch: &'s mut Scratch) -> Result<Opened<'s>, Error> {
         let key_id = wire::parse(cookie, &mut scratch.body, &mut scratch.decoded)?;
+        if key_id.is_none() && self.seals() == Seals::StoreValues {
+            return Err(Error::CookieMalformed(
+                "a store value is never in the legacy format",
+            ));
+        }
         let (header, boxed) = scratch.body.split_at(HEADER_BYTES);
         let mut nonce = [0u8; NONCE_BYTES];
-        nonce.copy_from_slice(&header[KEY_ID_BYTES..]);
+        nonce.copy_from_slice(&header[crate::key::KEY_ID_BYTES..]);
         let (plain, work) = (&mut scratch.plain, &mut scratch.work);
+        let text_len = boxed.len() - MAC_BYTES;
+        // A compact plaintext starts with its token; a legacy one goes after room for it.
+        let at = if key_id.is_some() { 1 } else { PREFIX_BYTES };
         plain.clear();
-        plain.push(b' ');
-        plain.resize(1 + boxed.len() - MAC_BYTES, 0);
-        let opened_with = self.keys.iter().position(|key| {
-            key_id.is_none_or(|id| id == key.id())
-                && sodium::secretbox_open(&mut plain[1..], boxed, &nonce, key.bytes(), work)
+        plain.resize(at + text_len, 0);
+        let opened_with = (0..self.len()).find(|&index| {
+            let key = match key_id {
+                Some(id) => (id == self.id(index)).then(|| self.box_key(index)),
+                None => self.legacy_key(index),
+            };
+            key.is_some_and(|key| {
+                sodium::secretbox_open(&mut plain[at..], boxed, &nonce, key, work)
+            })
         });
         let index = opened_with.ok_or(Error::CookieAuthentication)?;
-        let ascii = plain[1..].is_ascii();
-        let is_text = ascii || std::str::from_utf8(&plain[1..]).is_ok();
-        let opened = Opened {
+        let mut flags = if index > 0 { FLAG_STALE } else { 0 };
+        let mut opened = Opened {
             plain,
-            stale: index > 0,
-            ascii,
-        };
-        if is_text {
+            ascii: false,
+        }; // wipes the plaintext if we return early
+        if key_id.is_none() {
+            let found =
+                metadata::find_legacy_member(&opened.plain[PREFIX_BYTES..], self.tag_key(index))?;
+            let token = match found {
+                Some((token, end)) => {
+                    opened.plain[PREFIX_BYTES + end] = b'}';
+                    opened.plain.truncate(PREFIX_BYTES + end + 1);
+                    token
+                }
+                None => {
+                    flags |= FLAG_ADOPTED;
+                    metadata::adopted(&nonce, self.tag_key(index))
+                }
+            };
+            opened.plain[1..PREFIX_BYTES].copy_from_slice(&token);
+        } else if text_len < TOKEN_BYTES || !metadata::is_token(opened.token()) {
+            return Err(Error::CookieMetadata(
+                "the compact plaintext does not start with a metadata token",
+            ));
+        }
+        opened.plain[0] = b'0' + flags;
+        opened.ascii = opened.text().is_ascii();
+        if opened.ascii || std::str::from_utf8(opened.text()).is_ok() {
             Ok(opened)
         } else {
             Err(Error::CookieNotText) // dropping `opened` wipes the plaintext
         }
+    }
+
+    /// The token in a legacy member's value that JavaScript found in a session (where a
+    /// koa-encrypted-session node moved it), if its tag verifies under one of the keys.
+    pub fn check_legacy_metadata(&self, value: &[u8]) -> Result<Token, Error> {
+        metadata::check_legacy_value(value, (0..self.len()).map(|index| self.tag_key(index)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sodium::counting_source;
 
-    fn ring(seeds: &[u8]) -> Keyring {
-        Keyring::new(
-            seeds
-                .iter()
-                .map(|&s| SecretKey::from_slice(&[s; 32]).unwrap())
-                .collect(),
-        )
-        .unwrap()
+    const TOKEN: &[u8; TOKEN_BYTES] = b"0123456789abcdefghijkl00000000000000000a";
+
+    fn cookies(seeds: &[u8], name: &str, format: Format) -> Keyring {
+        let keys: Vec<[u8; 32]> = seeds.iter().map(|&s| [s; 32]).collect();
+        let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        Keyring::for_cookies(&keys, name, format).unwrap()
     }
 
-    fn seal(keys: &Keyring, text: &[u8], format: Format) -> String {
-        String::from_utf8(keys.seal(text, format, &mut Scratch::default()).to_vec()).unwrap()
+    fn seal(keys: &Keyring, text: &[u8]) -> String {
+        let mut scratch = Scratch::default();
+        String::from_utf8(keys.seal(TOKEN, text, &mut scratch).unwrap().to_vec()).unwrap()
     }
 
-    /// The text and staleness of `cookie`, or why it did not open.
-    fn open(keys: &Keyring, cookie: &str) -> Result<(String, bool), Error> {
+    /// The text, token, staleness and adoption of `cookie`, or why it did not open.
+    fn open(keys: &Keyring, cookie: &str) -> Result<(String, String, bool, bool), Error> {
         let mut scratch = Scratch::default();
         let opened = keys.open(cookie.as_bytes(), &mut scratch)?;
         let text = String::from_utf8(opened.text().to_vec()).unwrap();
-        Ok((text, opened.stale()))
+        let token = String::from_utf8(opened.token().to_vec()).unwrap();
+        Ok((text, token, opened.stale(), opened.adopted()))
+    }
+
+    fn token() -> String {
+        String::from_utf8(TOKEN.to_vec()).unwrap()
     }
 
     #[test]
-    fn round_trips_in_both_formats() {
-        let keys = ring(&[1]);
+    fn round_trips_text_and_token_in_both_formats() {
         for format in [Format::Legacy, Format::Compact] {
-            for text in ["", "{}", "{\"a\":\"; % = é 🎉\"}"] {
-                let cookie = seal(&keys, text.as_bytes(), format);
-                assert_eq!(open(&keys, &cookie), Ok((text.into(), false)));
+            let keys = cookies(&[1], "koa.sess", format);
+            for text in ["{}", r#"{"a":"; % = é 🎉"}"#, r#"{"$kss":"mine"}"#] {
+                let cookie = seal(&keys, text.as_bytes());
+                assert_eq!(
+                    open(&keys, &cookie),
+                    Ok((text.into(), token(), false, false))
+                );
             }
         }
     }
 
     #[test]
-    fn opened_text_says_whether_it_is_ascii() {
-        let keys = ring(&[1]);
-        for text in ["{}", "{\"a\":\"é\"}"] {
-            let cookie = seal(&keys, text.as_bytes(), Format::Compact);
-            let mut scratch = Scratch::default();
-            let opened = keys.open(cookie.as_bytes(), &mut scratch).unwrap();
-            assert_eq!(opened.is_ascii(), text.is_ascii(), "{text}");
+    fn what_javascript_gets_is_flag_token_json() {
+        let keys = cookies(&[1], "koa.sess", Format::Compact);
+        let cookie = seal(&keys, b"{}");
+        let mut scratch = Scratch::default();
+        let opened = keys.open(cookie.as_bytes(), &mut scratch).unwrap();
+        assert_eq!(opened.marked(), [&b"0"[..], TOKEN, b"{}"].concat());
+        assert!(opened.is_ascii());
+    }
+
+    #[test]
+    fn seal_checks_its_token_and_json() {
+        let keys = cookies(&[1], "koa.sess", Format::Legacy);
+        let mut scratch = Scratch::default();
+        for bad in [
+            &b"short"[..],
+            &[b'A'; 40],
+            b"+123456789abcdefghijkl00000000000000000a",
+        ] {
+            assert!(matches!(
+                keys.seal(bad, b"{}", &mut scratch),
+                Err(Error::ArgumentType { name: "token", .. })
+            ));
         }
+        for bad in [&b""[..], b"{", b"[]", b"\"x\"", b"1"] {
+            assert!(matches!(
+                keys.seal(TOKEN, bad, &mut scratch),
+                Err(Error::ArgumentType { name: "json", .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn legacy_cookies_carry_the_member_koa_encrypted_session_keeps() {
+        let keys = cookies(&[1], "koa.sess", Format::Legacy);
+        let cookie = seal(&keys, br#"{"a":1}"#);
+        // What koa-encrypted-session decrypts: the JSON with the member, last.
+        let mut body = Vec::new();
+        wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
+        let mut plain = vec![0u8; body.len() - HEADER_BYTES - MAC_BYTES];
+        let nonce: [u8; NONCE_BYTES] = body[4..HEADER_BYTES].try_into().unwrap();
+        assert!(sodium::secretbox_open(
+            &mut plain,
+            &body[HEADER_BYTES..],
+            &nonce,
+            &[1; 32],
+            &mut Vec::new()
+        ));
+        let text = String::from_utf8(plain).unwrap();
+        assert!(
+            text.starts_with(&format!(r#"{{"a":1,"$kss":"{}"#, token())),
+            "{text}"
+        );
+    }
+
+    /// A legacy cookie as koa-encrypted-session seals it: the JSON alone under the raw key.
+    fn sealed_by_koa_encrypted_session(key: u8, text: &[u8], nonce: [u8; NONCE_BYTES]) -> String {
+        let mut body = [&[0u8; 4][..], &nonce].concat();
+        body.resize(HEADER_BYTES + MAC_BYTES + text.len(), 0);
+        assert!(sodium::secretbox_seal(
+            &mut body[HEADER_BYTES..],
+            text,
+            &nonce,
+            &[key; 32],
+            &mut Vec::new()
+        ));
+        let mut out = Vec::new();
+        wire::write(Format::Legacy, &body, &mut out, &mut Vec::new());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_legacy_cookie_without_metadata_is_adopted_with_an_id_from_its_nonce() {
+        let keys = cookies(&[1], "koa.sess", Format::Compact);
+        let first = sealed_by_koa_encrypted_session(1, br#"{"a":1,"_expire":5}"#, [7; 24]);
+        let again = sealed_by_koa_encrypted_session(1, br#"{"a":1,"_expire":5}"#, [7; 24]);
+        let other = sealed_by_koa_encrypted_session(1, br#"{"a":1,"_expire":5}"#, [8; 24]);
+        let (text, id, stale, adopted) = open(&keys, &first).unwrap();
+        assert_eq!(
+            (text.as_str(), stale, adopted),
+            (r#"{"a":1,"_expire":5}"#, false, true)
+        );
+        assert!(metadata::is_token(id.as_bytes()));
+        assert_eq!(id, open(&keys, &again).unwrap().1);
+        assert_ne!(id, open(&keys, &other).unwrap().1);
+    }
+
+    #[test]
+    fn a_member_with_a_forged_tag_is_refused() {
+        let keys = cookies(&[1], "koa.sess", Format::Legacy);
+        let forged = format!(r#"{{"a":1,"$kss":"{}AAAAAAAAAAAAAAAAAAAAAA"}}"#, token());
+        let cookie = sealed_by_koa_encrypted_session(1, forged.as_bytes(), [1; 24]);
+        assert!(matches!(
+            open(&keys, &cookie),
+            Err(Error::CookieMetadata(_))
+        ));
+        // JavaScript checks a member found elsewhere in the JSON with check_legacy_metadata.
+        let value = format!("{}AAAAAAAAAAAAAAAAAAAAAA", token());
+        assert!(keys.check_legacy_metadata(value.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_moved_member_verifies_through_check_legacy_metadata() {
+        let keys = cookies(&[2, 1], "koa.sess", Format::Legacy);
+        let cookie = seal(&cookies(&[1], "koa.sess", Format::Legacy), b"{}");
+        let mut body = Vec::new();
+        wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
+        let mut plain = vec![0u8; body.len() - HEADER_BYTES - MAC_BYTES];
+        let nonce: [u8; NONCE_BYTES] = body[4..HEADER_BYTES].try_into().unwrap();
+        assert!(sodium::secretbox_open(
+            &mut plain,
+            &body[HEADER_BYTES..],
+            &nonce,
+            &[1; 32],
+            &mut Vec::new()
+        ));
+        let value = &plain[9..plain.len() - 2];
+        assert_eq!(keys.check_legacy_metadata(value).unwrap(), *TOKEN);
+        assert!(cookies(&[1], "b.sess", Format::Legacy)
+            .check_legacy_metadata(value)
+            .is_err());
+    }
+
+    #[test]
+    fn cookies_are_bound_to_their_name() {
+        for format in [Format::Legacy, Format::Compact] {
+            let cookie = seal(&cookies(&[1], "a.sess", format), br#"{"admin":true}"#);
+            let refused = open(&cookies(&[1], "b.sess", format), &cookie).unwrap_err();
+            let expected = match format {
+                Format::Compact => Error::CookieAuthentication,
+                Format::Legacy => Error::CookieMetadata(
+                    "the session metadata was not sealed with this cookie's key and name",
+                ),
+            };
+            assert_eq!(refused, expected, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn store_values_and_cookies_do_not_open_as_each_other() {
+        let key: &[u8] = &[1; 32];
+        let store = Keyring::for_store(&[key]).unwrap();
+        let compact = Keyring::for_cookies(&[key], "koa.sess", Format::Compact).unwrap();
+        let legacy = Keyring::for_cookies(&[key], "koa.sess", Format::Legacy).unwrap();
+        let value = seal(&store, b"{}");
+        assert!(value.starts_with("v2."));
+        assert_eq!(open(&store, &value).unwrap().0, "{}");
+        assert_eq!(open(&compact, &value), Err(Error::CookieAuthentication));
+        assert_eq!(
+            open(&store, &seal(&compact, b"{}")),
+            Err(Error::CookieAuthentication)
+        );
+        assert!(matches!(
+            open(&store, &seal(&legacy, b"{}")),
+            Err(Error::CookieMalformed(_))
+        ));
+    }
+
+    #[test]
+    fn every_seal_reads_a_fresh_nonce_from_the_os() {
+        let keys = cookies(&[1], "koa.sess", Format::Compact);
+        let mut scratch = Scratch::default();
+        let mut nonces = std::collections::HashSet::new();
+        seal(&keys, b"{}"); // libsodium initialised
+        let before = counting_source::calls();
+        for _ in 0..100 {
+            let cookie = keys.seal(TOKEN, b"{}", &mut scratch).unwrap().to_vec();
+            let mut body = Vec::new();
+            wire::parse(&cookie, &mut body, &mut Vec::new()).unwrap();
+            assert!(
+                nonces.insert(body[4..HEADER_BYTES].to_vec()),
+                "a nonce repeated"
+            );
+        }
+        assert_eq!(
+            counting_source::calls() - before,
+            100,
+            "one OS read per seal"
+        );
     }
 
     #[test]
     fn scratch_is_reused_and_wiped() {
-        let keys = ring(&[1]);
         let mut scratch = Scratch::default();
-        for text in ["{\"long\":\"session text\"}", "{}", "{\"a\":1}"] {
-            for format in [Format::Legacy, Format::Compact] {
-                let cookie = keys.seal(text.as_bytes(), format, &mut scratch).to_owned();
+        for format in [Format::Legacy, Format::Compact] {
+            let keys = cookies(&[1], "koa.sess", format);
+            for text in [&br#"{"long":"session text"}"#[..], b"{}", br#"{"a":1}"#] {
+                let cookie = keys.seal(TOKEN, text, &mut scratch).unwrap().to_owned();
+                assert!(
+                    scratch.plain.iter().all(|&b| b == 0),
+                    "sealed plaintext left behind"
+                );
                 let opened = keys.open(&cookie, &mut scratch).unwrap();
-                assert_eq!(opened.text(), text.as_bytes());
-                assert_eq!(opened.marked(), text.as_bytes());
+                assert_eq!(opened.text(), text);
             }
         }
         assert!(
             scratch.plain.iter().all(|&b| b == 0),
-            "plaintext left behind"
+            "opened plaintext left behind"
         );
     }
 
     #[test]
     fn shrink_frees_only_large_buffers() {
-        let keys = ring(&[1]);
+        let keys = cookies(&[1], "koa.sess", Format::Legacy);
         let mut scratch = Scratch::new();
-        keys.seal(
+        let big = [
+            &b"{\"x\":\""[..],
             &vec![b'x'; 2 * Scratch::KEEP_BYTES],
-            Format::Legacy,
-            &mut scratch,
-        );
+            b"\"}",
+        ]
+        .concat();
+        keys.seal(TOKEN, &big, &mut scratch).unwrap();
         scratch.shrink();
         assert_eq!((scratch.body.capacity(), scratch.cookie.capacity()), (0, 0));
-        keys.seal(b"{}", Format::Compact, &mut scratch);
+        let compact = cookies(&[1], "koa.sess", Format::Compact);
+        compact.seal(TOKEN, b"{}", &mut scratch).unwrap();
         scratch.shrink();
-        assert!(scratch.cookie.starts_with(b"v1."), "small buffers are kept");
-    }
-
-    #[test]
-    fn a_ring_needs_a_key() {
-        assert!(matches!(Keyring::new(Vec::new()), Err(Error::NoKeys)));
-    }
-
-    #[test]
-    fn nonces_are_fresh() {
-        let keys = ring(&[1]);
-        assert_ne!(
-            seal(&keys, b"{}", Format::Compact),
-            seal(&keys, b"{}", Format::Compact)
-        );
+        assert!(scratch.cookie.starts_with(b"v2."), "small buffers are kept");
     }
 
     #[test]
     fn another_keys_cookie_fails_authentication() {
         for format in [Format::Legacy, Format::Compact] {
-            let cookie = seal(&ring(&[1]), b"{}", format);
-            assert_eq!(open(&ring(&[2]), &cookie), Err(Error::CookieAuthentication));
+            let cookie = seal(&cookies(&[1], "koa.sess", format), b"{}");
+            assert_eq!(
+                open(&cookies(&[2], "koa.sess", format), &cookie),
+                Err(Error::CookieAuthentication)
+            );
         }
     }
 
     #[test]
     fn older_keys_open_and_report_stale() {
-        let old = ring(&[1]);
-        let rotated = ring(&[2, 1]);
-        let mut scratch = Scratch::default();
         for format in [Format::Legacy, Format::Compact] {
-            let cookie = seal(&old, b"{}", format);
-            let opened = rotated.open(cookie.as_bytes(), &mut scratch).unwrap();
-            assert!(opened.stale());
-            assert_eq!(opened.marked(), b" {}");
-            drop(opened);
+            let cookie = seal(&cookies(&[1], "koa.sess", format), b"{}");
+            let rotated = cookies(&[2, 1], "koa.sess", format);
             assert_eq!(
-                open(&rotated, &seal(&rotated, b"{}", format)),
-                Ok(("{}".into(), false))
+                open(&rotated, &cookie),
+                Ok(("{}".into(), token(), true, false))
+            );
+            assert_eq!(
+                open(&rotated, &seal(&rotated, b"{}")),
+                Ok(("{}".into(), token(), false, false))
             );
         }
     }
 
     #[test]
     fn every_flipped_bit_is_refused() {
-        let keys = ring(&[3]);
         let (mut body, mut out, mut staging) = (Vec::new(), Vec::new(), Vec::new());
         for format in [Format::Legacy, Format::Compact] {
-            let cookie = seal(&keys, b"{\"user\":42}", format);
+            let keys = cookies(&[3], "koa.sess", format);
+            let cookie = seal(&keys, br#"{"user":42}"#);
             wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
             if format == Format::Legacy {
-                body[..KEY_ID_BYTES].copy_from_slice(&keys.keys[0].id());
+                body[..crate::key::KEY_ID_BYTES].copy_from_slice(&keys.id(0));
             }
             for byte in HEADER_BYTES..body.len() {
                 for bit in 0..8 {
@@ -315,12 +581,38 @@ mod tests {
     }
 
     #[test]
+    fn a_compact_plaintext_without_a_token_is_refused() {
+        let keys = cookies(&[4], "koa.sess", Format::Compact);
+        let nonce = [5u8; NONCE_BYTES];
+        for plaintext in [&b"{}"[..], &[b'{'; 60]] {
+            let mut body = [&keys.id(0)[..], &nonce].concat();
+            body.resize(HEADER_BYTES + MAC_BYTES + plaintext.len(), 0);
+            assert!(sodium::secretbox_seal(
+                &mut body[HEADER_BYTES..],
+                plaintext,
+                &nonce,
+                keys.box_key(0),
+                &mut Vec::new()
+            ));
+            let mut cookie = Vec::new();
+            wire::write(Format::Compact, &body, &mut cookie, &mut Vec::new());
+            assert!(matches!(
+                open(&keys, std::str::from_utf8(&cookie).unwrap()),
+                Err(Error::CookieMetadata(_))
+            ));
+        }
+    }
+
+    #[test]
     fn non_utf8_plaintext_is_refused_and_wiped() {
-        let keys = ring(&[4]);
-        let cookie = seal(&keys, &[0xff, 0xfe], Format::Compact);
+        let keys = cookies(&[4], "koa.sess", Format::Compact);
         let mut scratch = Scratch::default();
+        let cookie = keys
+            .seal(TOKEN, b"{\xff\xfe}", &mut scratch)
+            .unwrap()
+            .to_owned();
         assert_eq!(
-            keys.open(cookie.as_bytes(), &mut scratch).unwrap_err(),
+            keys.open(&cookie, &mut scratch).unwrap_err(),
             Error::CookieNotText
         );
         assert!(scratch.plain.iter().all(|&b| b == 0));

@@ -25,6 +25,9 @@ pub enum Error {
     CookieAuthentication,
     /// The cookie decrypted, but its plaintext is not UTF-8 text.
     CookieNotText,
+    /// The cookie decrypted, but the package's metadata in it is malformed or was not sealed
+    /// with this cookie's key and name.
+    CookieMetadata(&'static str),
     /// A native function got an argument of the wrong type.
     ArgumentType {
         name: &'static str,
@@ -51,6 +54,7 @@ impl Error {
             Error::CookieMalformed(_) => "ERR_COOKIE_MALFORMED",
             Error::CookieAuthentication => "ERR_COOKIE_AUTHENTICATION",
             Error::CookieNotText => "ERR_COOKIE_NOT_TEXT",
+            Error::CookieMetadata(_) => "ERR_COOKIE_METADATA",
             Error::ArgumentType { .. } => "ERR_INVALID_ARG_TYPE",
             Error::NodeApi(_) => "ERR_NODE_API",
             Error::Internal => "ERR_INTERNAL",
@@ -78,6 +82,7 @@ impl fmt::Display for Error {
                 f.write_str("cookie failed authentication (tampered, or sealed with another key)")
             }
             Error::CookieNotText => f.write_str("cookie plaintext is not UTF-8 text"),
+            Error::CookieMetadata(why) => write!(f, "cookie metadata refused: {why}"),
             Error::ArgumentType {
                 name,
                 expected,

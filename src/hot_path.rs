@@ -1,4 +1,4 @@
-//! The two hot calls, `seal` and `open`, as plain N-API callbacks.
+//! The keyring's calls, `seal` and `open` above all, as plain N-API callbacks.
 //!
 //! napi-rs's generated glue costs more than the cryptography for a small session: argument type
 //! checks, a borrow scope per call, strings copied twice on the way in and validated on the way
@@ -17,23 +17,25 @@ use napi::bindgen_prelude::Unknown;
 use napi::sys;
 use napi::Env;
 
-use crate::codec::{Keyring, Scratch};
+use crate::codec::Scratch;
 use crate::error::Error;
+use crate::keyring::Keyring;
 use crate::sodium;
-use crate::wire::{Format, MAX_COOKIE_CHARS};
+use crate::wire::MAX_COOKIE_CHARS;
 
 /// The signature N-API calls a native function with.
-type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+pub type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// What a thread reuses from call to call: the argument's UTF-8 and the codec's buffers.
+/// What a thread reuses from call to call: the arguments' UTF-8 and the codec's buffers.
 struct Buffers {
     input: Vec<u8>,
+    token: Vec<u8>,
     scratch: Scratch,
 }
 
 thread_local! {
     static BUFFERS: RefCell<Buffers> = const {
-        RefCell::new(Buffers { input: Vec::new(), scratch: Scratch::new() })
+        RefCell::new(Buffers { input: Vec::new(), token: Vec::new(), scratch: Scratch::new() })
     };
 }
 
@@ -83,32 +85,32 @@ unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut
     drop(unsafe { Arc::from_raw(data.cast_const().cast::<Keyring>()) });
 }
 
-/// `seal(json, compact)`: the cookie value for session JSON text, sealed with the newest key, in
-/// the compact format when `compact` is true. The UTF-8 copy of the text is wiped afterwards.
+/// `seal(token, json)`: the value for session JSON text (of an object) and its 40-character
+/// metadata token, sealed with the newest key in the keyring's format. The UTF-8 copy of the
+/// text is wiped afterwards.
 pub unsafe extern "C" fn seal(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
-        call(env, info, |ring, [json, compact], buffers| {
-            let format = if read_bool(env, compact, "compact")? {
-                Format::Compact
-            } else {
-                Format::Legacy
-            };
-            let units = string_units(env, json, "json")?;
-            let len = read_utf8(env, json, units, &mut buffers.input);
-            let cookie = ring.seal(&buffers.input[..len], format, &mut buffers.scratch);
-            let value = create_string(env, cookie, true);
+        call(env, info, |ring, [token, json], buffers| {
+            let token_len = read_string(env, token, "token", usize::MAX, &mut buffers.token)?;
+            let len = read_string(env, json, "json", usize::MAX, &mut buffers.input)?;
+            let sealed = ring.seal(
+                &buffers.token[..token_len],
+                &buffers.input[..len],
+                &mut buffers.scratch,
+            );
             sodium::wipe(&mut buffers.input[..len]);
-            value
+            create_string(env, sealed?, true)
         })
     }
 }
 
-/// `open(cookie)`: the session JSON text of a cookie value in either format, with one leading
-/// space when an older key opened it; throws a coded error for anything but a genuine cookie.
+/// `open(value)`: a flag digit, the 40-character metadata token and the session JSON text of a
+/// value in either format (see `Opened::marked`); throws a coded error for anything but a
+/// genuine value.
 pub unsafe extern "C" fn open(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -116,19 +118,76 @@ pub unsafe extern "C" fn open(
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
         call(env, info, |ring, [cookie], buffers| {
-            let units = string_units(env, cookie, "cookie")?;
-            if units > MAX_COOKIE_CHARS {
-                // Refused before anything is copied.
-                return Err(Error::CookieTooLarge {
-                    limit: MAX_COOKIE_CHARS,
-                    got: units,
-                });
-            }
-            let len = read_utf8(env, cookie, units, &mut buffers.input);
+            let len = read_string(env, cookie, "cookie", MAX_COOKIE_CHARS, &mut buffers.input)?;
             let opened = ring.open(&buffers.input[..len], &mut buffers.scratch)?;
             create_string(env, opened.marked(), opened.is_ascii())
         })
     }
+}
+
+/// `checkMetadata(value)`: the token in the value of a legacy cookie's metadata member that
+/// JavaScript found away from its usual place, if its tag verifies under one of the keys.
+pub unsafe extern "C" fn check_metadata(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
+    unsafe {
+        call(env, info, |ring, [value], buffers| {
+            let len = read_string(env, value, "value", MAX_COOKIE_CHARS, &mut buffers.input)?;
+            let token = ring.check_legacy_metadata(&buffers.input[..len])?;
+            create_string(env, &token, true)
+        })
+    }
+}
+
+/// `storeKeys(id)`: the keys under which the store holds session `id`, newest key first.
+pub unsafe extern "C" fn store_keys(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
+    unsafe {
+        call(env, info, |ring, [id], buffers| {
+            let len = read_string(env, id, "id", MAX_COOKIE_CHARS, &mut buffers.input)?;
+            let keys = ring.store_keys(&buffers.input[..len]);
+            let mut array = ptr::null_mut();
+            let node_api = Error::NodeApi("creating the store keys");
+            if sys::napi_create_array_with_length(env, keys.len(), &mut array)
+                != sys::Status::napi_ok
+            {
+                return Err(node_api);
+            }
+            for (index, key) in keys.iter().enumerate() {
+                let value = create_string(env, key.as_bytes(), true)?;
+                if sys::napi_set_element(env, array, index as u32, value) != sys::Status::napi_ok {
+                    return Err(node_api);
+                }
+            }
+            Ok(array)
+        })
+    }
+}
+
+/// Reads string argument `value` into `buf` as UTF-8 and returns its byte length, refusing one
+/// longer than `limit` UTF-16 units before anything is copied.
+///
+/// # Safety
+/// `env` must be live and `value` a value in it.
+unsafe fn read_string(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    name: &'static str,
+    limit: usize,
+    buf: &mut Vec<u8>,
+) -> Result<usize, Error> {
+    // SAFETY: as for this function.
+    let units = unsafe { string_units(env, value, name)? };
+    if units > limit {
+        return Err(Error::CookieTooLarge { limit, got: units });
+    }
+    // SAFETY: as for this function; `value` is a string of `units` UTF-16 units.
+    Ok(unsafe { read_utf8(env, value, units, buf) })
 }
 
 /// Runs `body` with the function's keyring, its first `N` arguments (missing ones are
@@ -165,6 +224,9 @@ unsafe fn call<const N: usize>(
                 buffers.scratch.shrink();
                 if buffers.input.len() > Scratch::KEEP_BYTES {
                     buffers.input = Vec::new();
+                }
+                if buffers.token.len() > Scratch::KEEP_BYTES {
+                    buffers.token = Vec::new();
                 }
                 result
             })
@@ -221,22 +283,6 @@ unsafe fn read_utf8(
         sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut len)
     };
     len.min(buf.len())
-}
-
-/// Reads boolean `value`.
-///
-/// # Safety
-/// `env` must be live and `value` a value in it.
-unsafe fn read_bool(
-    env: sys::napi_env,
-    value: sys::napi_value,
-    name: &'static str,
-) -> Result<bool, Error> {
-    let mut flag = false;
-    // SAFETY: `flag` is a valid place for the result.
-    let status = unsafe { sys::napi_get_value_bool(env, value, &mut flag) };
-    // SAFETY: as for this function.
-    unsafe { argument(env, value, status, flag, name, "a boolean") }
 }
 
 /// `read`, what N-API read from argument `value` with `status`, or the error saying that `name`

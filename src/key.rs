@@ -1,10 +1,10 @@
-//! Secret keys: generation, Argon2id derivation from a passphrase, and the short key id that
-//! lets the compact format name the key that sealed a cookie.
+//! Secret keys: generation, Argon2id derivation from a passphrase, and the subkeys each
+//! configured key is split into, one per purpose, so that no key does two jobs.
 
 use crate::error::Error;
-use crate::sodium::{self, GuardedKey, KEY_BYTES, SALT_BYTES};
+use crate::sodium::{self, KEY_BYTES, SALT_BYTES};
 
-/// Length of the key id written into compact cookies.
+/// Length of the key id written into compact cookies and store values.
 pub const KEY_ID_BYTES: usize = 4;
 /// Shortest passphrase accepted for derivation (koa-encrypted-session's rule).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -12,38 +12,53 @@ pub const MIN_SECRET_BYTES: usize = 32;
 pub const DEFAULT_SALT: [u8; SALT_BYTES] = [
     0xaf, 0xb6, 0xc5, 0x34, 0xa9, 0x51, 0x42, 0x7a, 0x40, 0x8e, 0xfb, 0x8b, 0x6b, 0x09, 0xef, 0x45,
 ];
-/// Domain-separation message hashed under the key to form its id.
-const KEY_ID_CONTEXT: &[u8] = b"koa-sodium-session key id v1";
 
-/// A secretbox key in guarded memory, with its public id.
-pub struct SecretKey {
-    bytes: GuardedKey,
-    id: [u8; KEY_ID_BYTES],
+/// What a subkey is for. Each is keyed BLAKE2b-256 under the configured key over its own
+/// context string (and, where named, the cookie's name), so a value made for one purpose never
+/// opens or verifies as another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose<'a> {
+    /// Seals compact cookies of the cookie with this name.
+    CompactCookie(&'a str),
+    /// Authenticates the metadata inside legacy cookies of the cookie with this name.
+    LegacyMetadata(&'a str),
+    /// Seals the values `encryptedStore` hands to the store.
+    StoreValue,
+    /// Hashes session ids into the keys `encryptedStore` hands to the store.
+    StoreId,
+    /// Makes the key's public id.
+    KeyId,
 }
 
-impl SecretKey {
-    /// Takes a copy of `bytes`, which must be exactly 32 bytes long.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-        let array: &[u8; KEY_BYTES] = bytes
-            .try_into()
-            .map_err(|_| Error::KeyLength(bytes.len()))?;
-        let bytes = GuardedKey::new(array)?;
-        let hash = sodium::keyed_hash16(KEY_ID_CONTEXT, bytes.bytes());
-        let mut id = [0u8; KEY_ID_BYTES];
-        id.copy_from_slice(&hash[..KEY_ID_BYTES]);
-        Ok(Self { bytes, id })
+impl Purpose<'_> {
+    /// The message hashed under the configured key: a context string, a zero byte, the name.
+    fn context(self) -> Vec<u8> {
+        let (label, name): (&[u8], &str) = match self {
+            Purpose::CompactCookie(name) => (b"koa-sodium-session v2 compact cookie", name),
+            Purpose::LegacyMetadata(name) => (b"koa-sodium-session v2 legacy metadata", name),
+            Purpose::StoreValue => (b"koa-sodium-session v2 store value", ""),
+            Purpose::StoreId => (b"koa-sodium-session v2 store id", ""),
+            Purpose::KeyId => (b"koa-sodium-session v2 key id", ""),
+        };
+        [label, b"\0", name.as_bytes()].concat()
     }
+}
 
-    /// The key bytes, for libsodium calls.
-    pub fn bytes(&self) -> &[u8; KEY_BYTES] {
-        self.bytes.bytes()
-    }
+/// The subkey of `key` for `purpose`: BLAKE2b-256 keyed with `key` over the purpose's context.
+pub fn subkey(key: &[u8; KEY_BYTES], purpose: Purpose<'_>) -> [u8; KEY_BYTES] {
+    let mut out = [0u8; KEY_BYTES];
+    sodium::keyed_hash(&mut out, &purpose.context(), key);
+    out
+}
 
-    /// A 4-byte id, a keyed hash of a fixed string under the key: names the key without
-    /// revealing anything about it.
-    pub fn id(&self) -> [u8; KEY_ID_BYTES] {
-        self.id
-    }
+/// The public 4-byte id of `key`: the start of its `KeyId` subkey. Names the key that sealed a
+/// compact cookie without revealing anything about the key.
+pub fn key_id(key: &[u8; KEY_BYTES]) -> [u8; KEY_ID_BYTES] {
+    let mut derived = subkey(key, Purpose::KeyId);
+    let mut id = [0u8; KEY_ID_BYTES];
+    id.copy_from_slice(&derived[..KEY_ID_BYTES]);
+    sodium::wipe(&mut derived);
+    id
 }
 
 /// Returns 32 fresh bytes from libsodium's CSPRNG.
@@ -81,21 +96,33 @@ mod tests {
     }
 
     #[test]
-    fn rejects_wrong_key_lengths() {
-        for len in [0, 16, 31, 33, 64] {
-            assert_eq!(
-                SecretKey::from_slice(&vec![7; len]).err(),
-                Some(Error::KeyLength(len))
-            );
-        }
+    fn key_id_depends_on_key() {
+        assert_ne!(key_id(&[1; 32]), key_id(&[2; 32]));
+        assert_eq!(key_id(&[1; 32]), key_id(&[1; 32]));
     }
 
     #[test]
-    fn key_id_depends_on_key() {
-        let a = SecretKey::from_slice(&[1; 32]).unwrap();
-        let b = SecretKey::from_slice(&[2; 32]).unwrap();
-        assert_ne!(a.id(), b.id());
-        assert_eq!(a.id(), SecretKey::from_slice(&[1; 32]).unwrap().id());
+    fn every_purpose_and_name_has_its_own_subkey() {
+        let key = [5u8; 32];
+        let purposes = [
+            Purpose::CompactCookie("koa.sess"),
+            Purpose::CompactCookie("a.sess"),
+            Purpose::LegacyMetadata("koa.sess"),
+            Purpose::LegacyMetadata("a.sess"),
+            Purpose::StoreValue,
+            Purpose::StoreId,
+            Purpose::KeyId,
+        ];
+        let mut subkeys: Vec<_> = purposes.iter().map(|&p| subkey(&key, p)).collect();
+        subkeys.push(key);
+        let count = subkeys.len();
+        subkeys.sort();
+        subkeys.dedup();
+        assert_eq!(subkeys.len(), count, "two purposes share a key");
+        assert_ne!(
+            subkey(&[6; 32], Purpose::StoreId),
+            subkey(&key, Purpose::StoreId)
+        );
     }
 
     /// Keys computed by sodium-native's crypto_pwhash with koa-encrypted-session's parameters.

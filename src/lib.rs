@@ -1,14 +1,17 @@
 //! Native core of koa-sodium-session: libsodium `crypto_secretbox` sealing of session cookies,
 //! Argon2id key derivation and key generation, exposed to Node through napi-rs.
 //!
-//! This file only declares what JavaScript sees; the work lives in the modules below. The two hot
-//! calls, `seal` and `open`, are plain N-API callbacks bound to a keyring (`hot_path`): napi-rs's
-//! generated glue costs more than the cryptography for a small session.
+//! This file only declares what JavaScript sees; the work lives in the modules below. A keyring's
+//! calls, `seal` and `open` above all, are plain N-API callbacks bound to it (`hot_path`):
+//! napi-rs's generated glue costs more than the cryptography for a small session.
 
 mod codec;
 mod error;
+mod guarded;
 mod hot_path;
 mod key;
+mod keyring;
+mod metadata;
 mod sodium;
 mod wire;
 
@@ -18,40 +21,96 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, JsObjectValue, Object};
 use napi::{Env, Task};
 use napi_derive::napi;
 
-pub use codec::{Keyring, Opened, Scratch};
+pub use codec::{Opened, Scratch};
 pub use error::Error;
-pub use key::SecretKey;
+pub use keyring::{Keyring, Seals};
 pub use wire::Format;
 
 /// A JS error whose `code` is stable, such as `ERR_KEY_LENGTH`.
 type CodedError = napi::Error<&'static str>;
 
-/// Copies 32-byte keys, newest first, into native guarded memory and returns the keyring's two
-/// functions, bound to it: `seal(json, compact)` seals session JSON text with the newest key into
-/// a cookie value (compact format when `compact` is true, koa-encrypted-session's legacy format
-/// otherwise); `open(cookie)` returns the JSON text of a cookie in either format, with one
-/// leading space when an older key opened it (`JSON.parse` ignores it), and throws a coded error
-/// (`ERR_COOKIE_MALFORMED`, `ERR_COOKIE_AUTHENTICATION`, …) for anything else. No call returns
-/// the keys.
+/// Copies 32-byte keys, newest first, into native guarded memory as the subkeys of the cookie
+/// named `name`, and returns the keyring's functions, bound to it: `seal(token, json)` seals
+/// session JSON text (of an object) and its 40-character metadata token with the newest key
+/// into a cookie value (compact format when `compact` is true, koa-encrypted-session's legacy
+/// format otherwise); `open(cookie)` returns, for a cookie in either format, a flag digit
+/// (`+1`: an older key opened it; `+2`: it carried no metadata, and the token was made for it),
+/// the token, then the JSON text, and throws a coded error (`ERR_COOKIE_MALFORMED`,
+/// `ERR_COOKIE_AUTHENTICATION`, `ERR_COOKIE_METADATA`, …) for anything else;
+/// `checkMetadata(value)` returns the token of a legacy metadata value found in a session's JSON,
+/// or throws `ERR_COOKIE_METADATA`. No call returns the keys.
 #[napi(
-    ts_return_type = "{ seal(json: string, compact: boolean): string; open(cookie: string): string }"
+    ts_return_type = "{ seal(token: string, json: string): string; open(cookie: string): string; checkMetadata(value: string): string }"
 )]
-pub fn create_keyring(env: Env, keys: Vec<&[u8]>) -> Result<Object<'_>, CodedError> {
-    sodium::init()?;
-    let keys = keys
-        .into_iter()
-        .map(SecretKey::from_slice)
-        .collect::<Result<Vec<_>, _>>()?;
-    let ring = Arc::new(Keyring::new(keys)?);
+pub fn create_cookie_keyring<'env>(
+    env: &'env Env,
+    keys: Vec<&[u8]>,
+    name: String,
+    compact: bool,
+) -> Result<Object<'env>, CodedError> {
+    let format = if compact {
+        Format::Compact
+    } else {
+        Format::Legacy
+    };
+    let ring = Arc::new(Keyring::for_cookies(&keys, &name, format)?);
+    bound_functions(
+        env,
+        &ring,
+        [
+            ("seal", hot_path::seal as hot_path::Callback),
+            ("open", hot_path::open),
+            ("checkMetadata", hot_path::check_metadata),
+        ],
+    )
+}
+
+/// Copies 32-byte keys, newest first, into native guarded memory as `encryptedStore`'s subkeys,
+/// and returns the keyring's functions, bound to it: `seal(token, json)` and `open(value)` as for
+/// a cookie keyring (values always in the compact layout, under the store value subkey), and
+/// `storeKeys(id)`, the keys under which the store holds session `id`, newest key first.
+#[napi(
+    ts_return_type = "{ seal(token: string, json: string): string; open(value: string): string; storeKeys(id: string): string[] }"
+)]
+pub fn create_store_keyring<'env>(
+    env: &'env Env,
+    keys: Vec<&[u8]>,
+) -> Result<Object<'env>, CodedError> {
+    let ring = Arc::new(Keyring::for_store(&keys)?);
+    bound_functions(
+        env,
+        &ring,
+        [
+            ("seal", hot_path::seal as hot_path::Callback),
+            ("open", hot_path::open),
+            ("storeKeys", hot_path::store_keys),
+        ],
+    )
+}
+
+/// An object holding `functions`, each bound to `ring`.
+fn bound_functions<'env, const N: usize>(
+    env: &'env Env,
+    ring: &Arc<Keyring>,
+    functions: [(&str, hot_path::Callback); N],
+) -> Result<Object<'env>, CodedError> {
     let node_api = |_| Error::NodeApi("creating the keyring object");
-    let mut functions = Object::new(&env).map_err(node_api)?;
-    functions
-        .set_named_property("seal", hot_path::bind(&env, "seal", hot_path::seal, &ring)?)
-        .map_err(node_api)?;
-    functions
-        .set_named_property("open", hot_path::bind(&env, "open", hot_path::open, &ring)?)
-        .map_err(node_api)?;
-    Ok(functions)
+    let mut object = Object::new(env).map_err(node_api)?;
+    for (name, callback) in functions {
+        object
+            .set_named_property(name, hot_path::bind(env, name, callback, ring)?)
+            .map_err(node_api)?;
+    }
+    Ok(object)
+}
+
+/// A fresh session id: 22 characters of base64url over 16 bytes read from the OS now.
+#[napi]
+pub fn session_id() -> Result<String, CodedError> {
+    sodium::init()?;
+    let mut bytes = [0u8; 16];
+    sodium::random_fill(&mut bytes);
+    Ok(String::from_utf8_lossy(&metadata::base64url16(&bytes)).into_owned())
 }
 
 /// Returns 32 random bytes from libsodium's CSPRNG, a fresh secret key.

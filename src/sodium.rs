@@ -21,9 +21,14 @@ pub const SALT_BYTES: usize = ffi::crypto_pwhash_SALTBYTES as usize;
 /// Initialises libsodium once per process; later calls return the first result.
 pub fn init() -> Result<(), Error> {
     static READY: OnceLock<bool> = OnceLock::new();
-    // SAFETY: sodium_init takes no arguments and is documented as safe to call from any thread,
-    // any number of times; it returns 0 on first success, 1 if already initialised, -1 on failure.
-    let ok = *READY.get_or_init(|| unsafe { ffi::sodium_init() } >= 0);
+    let ok = *READY.get_or_init(|| {
+        #[cfg(test)]
+        counting_source::install();
+        // SAFETY: sodium_init takes no arguments and is documented as safe to call from any
+        // thread, any number of times; it returns 0 on first success, 1 if already initialised,
+        // -1 on failure.
+        (unsafe { ffi::sodium_init() }) >= 0
+    });
     if ok {
         Ok(())
     } else {
@@ -31,88 +36,13 @@ pub fn init() -> Result<(), Error> {
     }
 }
 
-/// Fills `buf` with bytes from libsodium's CSPRNG.
+/// Fills `buf` with bytes from the operating system's generator, read at this moment: libsodium's
+/// `randombytes_buf`, whose default implementation on Linux is one `getrandom(2)` call per 256
+/// bytes. Nothing is buffered in the process, so a copy of the process (`fork`, a restored VM
+/// snapshot, a checkpoint restored twice) cannot hand out the same bytes twice.
 pub fn random_fill(buf: &mut [u8]) {
     // SAFETY: `buf` is a valid, writable region of exactly `buf.len()` bytes.
     unsafe { ffi::randombytes_buf(buf.as_mut_ptr().cast(), buf.len()) }
-}
-
-/// Bytes of ChaCha20 keystream buffered per thread for nonces: 170 nonces per refill.
-const NONCE_POOL_BYTES: usize = 4080;
-
-/// Bumped in a forked child so that every thread there refills its pool before the next nonce.
-static FORK_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Per-thread nonce material: ChaCha20 keystream under a fresh key from the OS CSPRNG.
-struct NoncePool {
-    bytes: [u8; NONCE_POOL_BYTES],
-    used: usize,
-    generation: u64,
-}
-
-thread_local! {
-    static NONCE_POOL: std::cell::RefCell<NoncePool> = const {
-        std::cell::RefCell::new(NoncePool { bytes: [0; NONCE_POOL_BYTES], used: NONCE_POOL_BYTES, generation: 0 })
-    };
-}
-
-/// Fills `nonce` with unpredictable bytes, as `randombytes_buf` would, at a fraction of the cost:
-/// one `getrandom` call per 170 nonces instead of one per nonce.
-///
-/// Each refill draws a fresh 32-byte key from libsodium's CSPRNG (the OS generator) and expands it
-/// with `crypto_stream_chacha20`, the construction of arc4random; the key is wiped at once and
-/// used bytes are never handed out twice. A forked child would inherit the parent's buffer, so a
-/// `pthread_atfork` handler makes every pool in the child refill before its next nonce.
-pub fn fill_nonce(nonce: &mut [u8; NONCE_BYTES]) {
-    watch_forks();
-    NONCE_POOL.with_borrow_mut(|pool| {
-        let generation = FORK_GENERATION.load(std::sync::atomic::Ordering::Relaxed);
-        if pool.used + NONCE_BYTES > NONCE_POOL_BYTES || pool.generation != generation {
-            let mut key = [0u8; 32];
-            random_fill(&mut key);
-            let zero_nonce = [0u8; 8];
-            // SAFETY: `bytes` is writable for its full length, `zero_nonce` is the 8 bytes and
-            // `key` the 32 bytes crypto_stream_chacha20 reads; a fresh key per refill makes the
-            // fixed nonce safe.
-            unsafe {
-                ffi::crypto_stream_chacha20(
-                    pool.bytes.as_mut_ptr(),
-                    NONCE_POOL_BYTES as u64,
-                    zero_nonce.as_ptr(),
-                    key.as_ptr(),
-                )
-            };
-            wipe(&mut key);
-            pool.used = 0;
-            pool.generation = generation;
-        }
-        nonce.copy_from_slice(&pool.bytes[pool.used..pool.used + NONCE_BYTES]);
-        wipe(&mut pool.bytes[pool.used..pool.used + NONCE_BYTES]);
-        pool.used += NONCE_BYTES;
-    });
-}
-
-/// Registers, once, the fork handler that invalidates nonce pools in a child process.
-fn watch_forks() {
-    #[cfg(unix)]
-    {
-        extern "C" {
-            fn pthread_atfork(
-                prepare: Option<unsafe extern "C" fn()>,
-                parent: Option<unsafe extern "C" fn()>,
-                child: Option<unsafe extern "C" fn()>,
-            ) -> std::ffi::c_int;
-        }
-        unsafe extern "C" fn in_child() {
-            FORK_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        static REGISTERED: std::sync::Once = std::sync::Once::new();
-        // SAFETY: pthread_atfork only records the handler; `in_child` is async-signal-safe (one
-        // atomic add), as a handler run in a freshly forked child must be.
-        REGISTERED.call_once(|| unsafe {
-            pthread_atfork(None, None, Some(in_child));
-        });
-    }
 }
 
 /// Bytes of the one-time Poly1305 key that starts every secretbox keystream.
@@ -122,71 +52,95 @@ const POLY_KEY_BYTES: usize = 32;
 /// 4 or 8 blocks at once for runs of 256 bytes or more and the rest one block at a time at about
 /// twice the cost per block, so 256 bytes (4 blocks) cost less than 3 blocks one by one.
 const STREAM_RUN: usize = 256;
+/// Bytes of one Salsa20 block, the unit of the stream's block counter.
+const BLOCK_BYTES: usize = 64;
 
-/// The keystream of `crypto_secretbox` (XSalsa20 under `key` and `nonce`) XORed into `work` in
-/// place, from counter 0, over `work`'s whole length; this is what `crypto_secretbox_detached`
-/// and `_open_detached` do in libsodium's secretbox_easy.c, in one Salsa20 call instead of two
-/// (or three, when opening).
-fn xsalsa20_xor_in_place(work: &mut [u8], nonce: &[u8; NONCE_BYTES], key: &[u8; KEY_BYTES]) {
-    let mut subkey = [0u8; KEY_BYTES];
-    // SAFETY: `subkey` is writable for the 32 bytes hsalsa20 writes, `nonce` readable for the 16
-    // it reads, `key` for 32; a null constant selects the standard "expand 32-byte k".
-    unsafe {
-        ffi::crypto_core_hsalsa20(
-            subkey.as_mut_ptr(),
-            nonce.as_ptr(),
-            key.as_ptr(),
-            std::ptr::null(),
-        )
-    };
-    // SAFETY: `work` is readable and writable for work.len() bytes; Salsa20 XOR in place (same
-    // input and output pointer) is how libsodium's own secretbox_easy.c calls it; the nonce tail
-    // is the 8 bytes after the 16 hsalsa20 took, and `subkey` is 32 bytes.
-    unsafe {
-        ffi::crypto_stream_salsa20_xor(
-            work.as_mut_ptr(),
-            work.as_ptr(),
-            work.len() as u64,
-            nonce[16..].as_ptr(),
-            subkey.as_ptr(),
-        )
-    };
-    wipe(&mut subkey);
+/// The XSalsa20 stream of `crypto_secretbox` under one key and nonce: the HSalsa20 subkey and
+/// the nonce's last 8 bytes, wiped on drop.
+struct XSalsa20 {
+    subkey: [u8; KEY_BYTES],
+    nonce_tail: [u8; 8],
 }
 
-/// Lays out `work` as 32 zero bytes, `text`, then zeros up to a whole number of `STREAM_RUN`s,
-/// and XORs the secretbox keystream over it: the Poly1305 key, then `text` en- or decrypted.
-fn apply_keystream(
-    work: &mut Vec<u8>,
-    text: &[u8],
-    nonce: &[u8; NONCE_BYTES],
-    key: &[u8; KEY_BYTES],
-) {
+impl XSalsa20 {
+    fn new(nonce: &[u8; NONCE_BYTES], key: &[u8; KEY_BYTES]) -> Self {
+        let mut stream = Self {
+            subkey: [0; KEY_BYTES],
+            nonce_tail: [0; 8],
+        };
+        stream.nonce_tail.copy_from_slice(&nonce[16..]);
+        // SAFETY: `subkey` is writable for the 32 bytes hsalsa20 writes, `nonce` readable for
+        // the 16 it reads, `key` for 32; a null constant selects the standard "expand 32-byte k".
+        unsafe {
+            ffi::crypto_core_hsalsa20(
+                stream.subkey.as_mut_ptr(),
+                nonce.as_ptr(),
+                key.as_ptr(),
+                std::ptr::null(),
+            )
+        };
+        stream
+    }
+
+    /// XORs the keystream from block `block` on into `buf` (all zeros in: keystream out).
+    fn xor_from(&self, block: usize, buf: &mut [u8]) {
+        // SAFETY: `buf` is readable and writable for its length; XOR in place (same input and
+        // output pointer) is how libsodium's own secretbox_easy.c calls it; `nonce_tail` is 8
+        // bytes and `subkey` 32.
+        unsafe {
+            ffi::crypto_stream_salsa20_xor_ic(
+                buf.as_mut_ptr(),
+                buf.as_ptr(),
+                buf.len() as u64,
+                self.nonce_tail.as_ptr(),
+                block as u64,
+                self.subkey.as_ptr(),
+            )
+        };
+    }
+}
+
+impl Drop for XSalsa20 {
+    fn drop(&mut self) {
+        wipe(&mut self.subkey);
+    }
+}
+
+/// `out[i] = a[i] ^ b[i]` over `out`'s length.
+fn xor_into(out: &mut [u8], a: &[u8], b: &[u8]) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = x ^ y;
+    }
+}
+
+/// Sizes `work` for the keystream of a `len`-byte message: the Poly1305 key, then the message's
+/// bytes, rounded up to whole `STREAM_RUN`s, all zero.
+fn zeroed_stream_buffer(work: &mut Vec<u8>, len: usize) {
     work.clear();
-    work.resize(POLY_KEY_BYTES, 0);
-    work.extend_from_slice(text);
-    work.resize(work.len().next_multiple_of(STREAM_RUN), 0);
-    xsalsa20_xor_in_place(work, nonce, key);
+    work.resize((POLY_KEY_BYTES + len).next_multiple_of(STREAM_RUN), 0);
 }
 
 /// `crypto_secretbox_easy`, recomposed: writes `mac ‖ ciphertext` of `msg` into `out`, which must be
-/// exactly `msg.len() + MAC_BYTES` long. `work` is a buffer reused from call to call; it is
-/// wiped before this returns.
+/// exactly `msg.len() + MAC_BYTES` long (else nothing is written and this returns false). `work`
+/// is a buffer reused from call to call; it is wiped before this returns.
 ///
 /// The output is byte for byte libsodium's (tests check it for every length up to 1100 bytes),
-/// with the keystream computed in one call (see `STREAM_RUN`).
+/// with the keystream computed in whole runs (see `STREAM_RUN`).
 pub fn secretbox_seal(
     out: &mut [u8],
     msg: &[u8],
     nonce: &[u8; NONCE_BYTES],
     key: &[u8; KEY_BYTES],
     work: &mut Vec<u8>,
-) {
-    assert_eq!(out.len(), msg.len() + MAC_BYTES, "seal output length");
-    apply_keystream(work, msg, nonce, key);
-    let (poly_key, rest) = work.split_at(POLY_KEY_BYTES);
+) -> bool {
+    if out.len() != msg.len() + MAC_BYTES {
+        return false;
+    }
+    zeroed_stream_buffer(work, msg.len());
+    XSalsa20::new(nonce, key).xor_from(0, work);
+    let (poly_key, stream) = work.split_at(POLY_KEY_BYTES);
     let (mac, ciphertext) = out.split_at_mut(MAC_BYTES);
-    ciphertext.copy_from_slice(&rest[..msg.len()]);
+    xor_into(ciphertext, msg, stream);
     // SAFETY: `mac` is writable for the 16 bytes Poly1305 writes, `ciphertext` readable for its
     // length, `poly_key` is the 32 bytes crypto_onetimeauth_poly1305 reads as its key.
     unsafe {
@@ -198,11 +152,13 @@ pub fn secretbox_seal(
         )
     };
     wipe(work);
+    true
 }
 
-/// `crypto_secretbox_open_easy`, recomposed: verifies and decrypts `mac ‖ ciphertext` into `out`, which
-/// must be exactly `boxed.len() - MAC_BYTES` long. Returns false, and leaves `out` untouched,
-/// when authentication fails. `work` is as for `secretbox_seal`, and wiped before this returns.
+/// `crypto_secretbox_open_easy`, recomposed: verifies `mac ‖ ciphertext`, and only then decrypts
+/// it into `out`, which must be exactly `boxed.len() - MAC_BYTES` long. Returns false, and leaves
+/// `out` untouched, when authentication fails. Verifying first costs a forged cookie one
+/// keystream run and the tag, never a decryption. `work` is as for `secretbox_seal`.
 pub fn secretbox_open(
     out: &mut [u8],
     boxed: &[u8],
@@ -214,21 +170,23 @@ pub fn secretbox_open(
         return false;
     }
     let (mac, ciphertext) = boxed.split_at(MAC_BYTES);
-    // The plaintext this computes stays in `work`, which is wiped, unless the tag verifies.
-    apply_keystream(work, ciphertext, nonce, key);
-    let (poly_key, rest) = work.split_at(POLY_KEY_BYTES);
-    // SAFETY: `mac` is the 16-byte tag, `ciphertext` readable for its length, `poly_key` the
-    // 32-byte key; the comparison inside is constant-time (crypto_verify_16).
+    zeroed_stream_buffer(work, ciphertext.len());
+    let stream = XSalsa20::new(nonce, key);
+    // The first run holds the Poly1305 key (and the keystream of the first 224 bytes).
+    stream.xor_from(0, &mut work[..STREAM_RUN]);
+    // SAFETY: `mac` is the 16-byte tag, `ciphertext` readable for its length, `work` starts with
+    // the 32-byte key; the comparison inside is constant-time (crypto_verify_16).
     let authentic = unsafe {
         ffi::crypto_onetimeauth_poly1305_verify(
             mac.as_ptr(),
             ciphertext.as_ptr(),
             ciphertext.len() as u64,
-            poly_key.as_ptr(),
+            work.as_ptr(),
         )
     } == 0;
     if authentic {
-        out.copy_from_slice(&rest[..out.len()]);
+        stream.xor_from(STREAM_RUN / BLOCK_BYTES, &mut work[STREAM_RUN..]);
+        xor_into(out, ciphertext, &work[POLY_KEY_BYTES..]);
     }
     wipe(work);
     authentic
@@ -262,11 +220,11 @@ pub fn pwhash_moderate(
     }
 }
 
-/// Keyed BLAKE2b (`crypto_generichash`) of `data` under `key`, with a 16-byte output.
-pub fn keyed_hash16(data: &[u8], key: &[u8; KEY_BYTES]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    // SAFETY: `out` is writable for 16 bytes and `key` readable for 32 (both within libsodium's
-    // BYTES_MIN..=BYTES_MAX and KEYBYTES_MIN..=KEYBYTES_MAX), `data` readable for data.len().
+/// Keyed BLAKE2b (`crypto_generichash`) of `data` under `key`, filling `out` (16 to 64 bytes).
+pub fn keyed_hash(out: &mut [u8], data: &[u8], key: &[u8; KEY_BYTES]) {
+    debug_assert!((16..=64).contains(&out.len()), "BLAKE2b output length");
+    // SAFETY: `out` is writable for out.len() bytes and `key` readable for 32 (both within
+    // libsodium's BYTES_MIN..=BYTES_MAX and KEYBYTES_MIN..=KEYBYTES_MAX), `data` for data.len().
     unsafe {
         ffi::crypto_generichash(
             out.as_mut_ptr(),
@@ -277,7 +235,12 @@ pub fn keyed_hash16(data: &[u8], key: &[u8; KEY_BYTES]) -> [u8; 16] {
             key.len(),
         )
     };
-    out
+}
+
+/// True when the 16-byte `a` and `b` are equal, compared in constant time (`crypto_verify_16`).
+pub fn equal16(a: &[u8; 16], b: &[u8; 16]) -> bool {
+    // SAFETY: both are arrays of exactly the 16 bytes crypto_verify_16 reads.
+    unsafe { ffi::crypto_verify_16(a.as_ptr(), b.as_ptr()) == 0 }
 }
 
 /// Overwrites `buf` with zeros in a way the compiler cannot optimise away.
@@ -286,43 +249,60 @@ pub fn wipe(buf: &mut [u8]) {
     unsafe { ffi::sodium_memzero(buf.as_mut_ptr().cast(), buf.len()) }
 }
 
-/// A 32-byte key held in libsodium guarded memory (`sodium_malloc`): page-aligned, locked
-/// against swapping where the OS allows, fenced by guard pages, and zeroed when freed.
-pub struct GuardedKey {
-    ptr: std::ptr::NonNull<[u8; KEY_BYTES]>,
-}
+/// Tests only: libsodium's own OS random source (`randombytes_sysrandom`) behind a counter of
+/// the calls made on each thread, so tests can check that sealing asks it every time.
+#[cfg(test)]
+pub mod counting_source {
+    use std::cell::Cell;
 
-// SAFETY: GuardedKey owns its allocation exclusively and only hands out shared references to
-// immutable bytes, so moving it across threads or sharing it is as safe as for `Box<[u8; 32]>`.
-unsafe impl Send for GuardedKey {}
-// SAFETY: see `Send` above; there is no interior mutability.
-unsafe impl Sync for GuardedKey {}
+    use libsodium_sys as ffi;
 
-impl GuardedKey {
-    /// Copies `bytes` into fresh guarded memory.
-    pub fn new(bytes: &[u8; KEY_BYTES]) -> Result<Self, Error> {
-        init()?;
-        // SAFETY: sodium_malloc returns either null or a pointer to at least KEY_BYTES writable
-        // bytes, aligned for u8 arrays; libsodium is initialised above.
-        let raw = unsafe { ffi::sodium_malloc(KEY_BYTES) }.cast::<[u8; KEY_BYTES]>();
-        let ptr = std::ptr::NonNull::new(raw).ok_or(Error::OutOfMemory("guarded key memory"))?;
-        // SAFETY: `ptr` points to KEY_BYTES writable bytes owned by us and not aliased.
-        unsafe { ptr.as_ptr().write(*bytes) };
-        Ok(Self { ptr })
+    thread_local! {
+        static CALLS: Cell<u64> = const { Cell::new(0) };
     }
 
-    /// The key bytes.
-    pub fn bytes(&self) -> &[u8; KEY_BYTES] {
-        // SAFETY: `ptr` came from sodium_malloc, was fully initialised in `new`, and lives until drop.
-        unsafe { self.ptr.as_ref() }
+    /// Calls this thread has made for random bytes since it started.
+    pub fn calls() -> u64 {
+        CALLS.get()
     }
-}
 
-impl Drop for GuardedKey {
-    fn drop(&mut self) {
-        // SAFETY: `ptr` was returned by sodium_malloc and is freed exactly once, here;
-        // sodium_free zeroes the region before releasing it.
-        unsafe { ffi::sodium_free(self.ptr.as_ptr().cast()) }
+    unsafe extern "C" fn name() -> *const std::ffi::c_char {
+        c"counting sysrandom".as_ptr()
+    }
+
+    unsafe extern "C" fn random() -> u32 {
+        let mut value = 0u32;
+        // SAFETY: `value` is 4 writable bytes.
+        unsafe { buf((&raw mut value).cast(), 4) };
+        value
+    }
+
+    unsafe extern "C" fn buf(out: *mut std::ffi::c_void, size: usize) {
+        CALLS.set(CALLS.get() + 1);
+        // SAFETY: the sysrandom implementation is a static libsodium never changes; its `buf`
+        // is set, and `out` is writable for `size` bytes as our own caller promised.
+        unsafe {
+            let sysrandom = (&raw const ffi::randombytes_sysrandom_implementation).read();
+            if let Some(fill) = sysrandom.buf {
+                fill(out, size);
+            }
+        }
+    }
+
+    static IMPLEMENTATION: ffi::randombytes_implementation = ffi::randombytes_implementation {
+        implementation_name: Some(name),
+        random: Some(random),
+        stir: None,
+        uniform: None,
+        buf: Some(buf),
+        close: None,
+    };
+
+    /// Makes libsodium draw random bytes through the counter; called once, before sodium_init.
+    pub fn install() {
+        // SAFETY: IMPLEMENTATION is a static that lives for the whole process, as libsodium
+        // requires, and this runs before sodium_init, as randombytes_set_implementation requires.
+        unsafe { ffi::randombytes_set_implementation(&IMPLEMENTATION) };
     }
 }
 
@@ -365,7 +345,7 @@ mod tests {
         ]);
         let mut work = Vec::new();
         let mut boxed = vec![0u8; msg.len() + MAC_BYTES];
-        secretbox_seal(&mut boxed, &msg, &nonce, &key, &mut work);
+        assert!(secretbox_seal(&mut boxed, &msg, &nonce, &key, &mut work));
         assert_eq!(boxed, expected);
         let mut opened = vec![0u8; msg.len()];
         assert!(secretbox_open(&mut opened, &boxed, &nonce, &key, &mut work));
@@ -406,7 +386,7 @@ mod tests {
             };
             assert_eq!(rc, 0);
             let mut ours = vec![0u8; len + MAC_BYTES];
-            secretbox_seal(&mut ours, &msg, &nonce, &key, &mut work);
+            assert!(secretbox_seal(&mut ours, &msg, &nonce, &key, &mut work));
             assert_eq!(ours, theirs, "seal differs at {len} bytes");
             assert!(work.iter().all(|&b| b == 0), "work wiped after seal");
 
@@ -434,15 +414,40 @@ mod tests {
     }
 
     #[test]
-    fn nonces_are_distinct_across_refills() {
+    fn random_fill_asks_the_random_source_every_time() {
         init().unwrap();
+        let before = counting_source::calls();
         let mut seen = std::collections::HashSet::new();
         for _ in 0..1000 {
             let mut nonce = [0u8; NONCE_BYTES];
-            fill_nonce(&mut nonce);
-            assert_ne!(nonce, [0u8; NONCE_BYTES]);
+            random_fill(&mut nonce);
             assert!(seen.insert(nonce), "a nonce repeated");
         }
+        assert_eq!(counting_source::calls() - before, 1000);
+    }
+
+    #[test]
+    fn a_forged_box_is_refused_before_decryption() {
+        init().unwrap();
+        let (key, nonce) = ([9u8; KEY_BYTES], [3u8; NONCE_BYTES]);
+        let mut work = Vec::new();
+        let forged = vec![0x41u8; MAC_BYTES + 4000];
+        let mut out = vec![0u8; 4000];
+        assert!(!secretbox_open(&mut out, &forged, &nonce, &key, &mut work));
+        assert!(out.iter().all(|&b| b == 0));
+        assert!(work.iter().all(|&b| b == 0), "work wiped");
+    }
+
+    #[test]
+    fn seal_refuses_a_wrongly_sized_output() {
+        let mut out = [0u8; MAC_BYTES];
+        assert!(!secretbox_seal(
+            &mut out,
+            b"x",
+            &[0; NONCE_BYTES],
+            &[0; KEY_BYTES],
+            &mut Vec::new()
+        ));
     }
 
     #[test]

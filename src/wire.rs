@@ -3,8 +3,9 @@
 //! **legacy** — byte-compatible with koa-encrypted-session 3.0.7:
 //! `encodeURIComponent(base64(mac ‖ ciphertext) + ";" + base64(nonce))`, standard padded base64.
 //!
-//! **compact** (version 1) — cookie-safe as is, no percent-escapes:
-//! `"v1." + base64url_unpadded(key_id[4] ‖ nonce[24] ‖ mac[16] ‖ ciphertext)`.
+//! **compact** (version 2) — cookie-safe as is, no percent-escapes:
+//! `"v2." + base64url_unpadded(key_id[4] ‖ nonce[24] ‖ mac[16] ‖ ciphertext)`. Version 1 was
+//! never released and is not read.
 //! Legacy cookies never contain `.`, so the `v<digits>.` prefix tells the formats apart and
 //! leaves room for later versions.
 //!
@@ -23,7 +24,7 @@ pub const MAX_COOKIE_CHARS: usize = 8192;
 /// Bytes of a body before `mac ‖ ciphertext`: the key id, then the nonce.
 pub const HEADER_BYTES: usize = KEY_ID_BYTES + NONCE_BYTES;
 /// Prefix of compact-format cookies.
-const COMPACT_V1: &[u8] = b"v1.";
+const COMPACT_PREFIX: &[u8] = b"v2.";
 /// `;` as `encodeURIComponent` writes it, between the two legacy parts.
 const LEGACY_SEPARATOR: &[u8] = b"%3B";
 
@@ -53,7 +54,7 @@ pub fn write(format: Format, body: &[u8], out: &mut Vec<u8>, staging: &mut Vec<u
             }
         }
         Format::Compact => {
-            out.extend_from_slice(COMPACT_V1);
+            out.extend_from_slice(COMPACT_PREFIX);
             append_base64(&URL_SAFE_NO_PAD, body, out);
         }
     }
@@ -84,7 +85,7 @@ pub fn parse(
         });
     }
     body.clear();
-    if let Some(encoded) = cookie.strip_prefix(COMPACT_V1) {
+    if let Some(encoded) = cookie.strip_prefix(COMPACT_PREFIX) {
         return parse_compact(encoded, body).map(Some);
     }
     if has_version_prefix(cookie) {
@@ -365,7 +366,7 @@ mod tests {
     #[test]
     fn compact_is_cookie_safe_and_versioned() {
         let cookie = write_owned(Format::Compact, &body([9; 4], &[0xff; 40]));
-        assert!(cookie.starts_with("v1."));
+        assert!(cookie.starts_with("v2."));
         assert!(cookie[3..]
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
@@ -400,10 +401,11 @@ mod tests {
             format!("{boxed}%3B{}", &nonce[..nonce.len() - 4]),
             format!("%3B{nonce}"),
             format!("AAAA%3B{nonce}"),
-            "v1.".into(),
-            "v1.!!!!".into(),
-            format!("v1.{}", "A".repeat(58)),
-            "v2.AAAA".into(),
+            "v2.".into(),
+            "v2.!!!!".into(),
+            format!("v2.{}", "A".repeat(58)),
+            "v1.AAAA".into(),
+            "v3.AAAA".into(),
             "A".repeat(MAX_COOKIE_CHARS + 1),
         ];
         for case in cases {

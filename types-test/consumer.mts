@@ -23,12 +23,13 @@ const opts: EncryptedSessionOptions = {
   format: 'compact',
   maxCookieBytes: 4096,
   maxLifetime: 7 * 864e5,
+  assumeIssuedAt: new Date('2026-12-01T00:00:00Z'),
   valid: (_ctx, sess) => typeof sess === 'object',
 };
 app.use(encryptedSession(opts, app));
 app.use(encryptedSession({ secret: 'x'.repeat(32), salt: 'sixteen-byte-slt' }, app));
 
-const codec: Codec = createCodec({ secretKey: key.toString('base64') });
+const codec: Codec = createCodec({ secretKey: key.toString('base64'), key: 'session', assumeIssuedAt: Date.now() });
 const cookie: string = codec.encode({ user: 1 });
 const session: Record<string, unknown> = codec.decode(cookie);
 void session;
@@ -37,7 +38,8 @@ try {
   codec.decode('bogus');
 } catch (err) {
   const refused = err as CookieRefusedError;
-  const reason: 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object' | 'lifetime' = refused.reason;
+  const reason: 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object' | 'metadata' | 'lifetime' =
+    refused.reason;
   void reason;
 }
 
