@@ -2,7 +2,6 @@
 
 const { codedError, describe } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keyring.cjs');
-const { newToken } = require('./metadata.cjs');
 const { refusal, sessionPolicy, toInstant, toMillis } = require('./policy.cjs');
 
 const FORMATS = ['legacy', 'compact'];
@@ -132,7 +131,7 @@ function createCodec(opts) {
       if (session === null || typeof session !== 'object' || Array.isArray(session)) {
         throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `session must be an object, got ${describe(session)}`);
       }
-      return ring.seal(session[TOKEN] ?? newToken(Date.now()), JSON.stringify(session));
+      return ring.seal(session[TOKEN], JSON.stringify(session)); // a new session's token is made with the nonce
     },
     decode(cookie) {
       const { session, token } = openValue(ring, cookie);

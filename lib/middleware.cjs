@@ -1,10 +1,10 @@
 'use strict';
 
 const session = require('koa-session');
-const native = require('./binding.cjs');
 const { codedError, describe } = require('./errors.cjs');
 const { cookieName, isCompact, openValue } = require('./codec.cjs');
 const { keySource, keyringFor } = require('./keyring.cjs');
+const { idOf, newToken } = require('./metadata.cjs');
 const { sessionPolicy, toInstant, toMillis } = require('./policy.cjs');
 const { requestSession } = require('./request-session.cjs');
 const { isSealedStore } = require('./store.cjs');
@@ -101,7 +101,7 @@ function encryptedSession(opts, app) {
   // With encryptedStore, session ids never reach the store: make them from the OS generator,
   // as nonces are, rather than koa-session's pooled uuids.
   const prefix = sessionOpts.prefix ?? '';
-  const genid = isSealedStore(sessionOpts.store) ? () => prefix + native.sessionId() : undefined;
+  const genid = isSealedStore(sessionOpts.store) ? () => prefix + idOf(newToken(0)) : undefined;
 
   const inner = session(
     {

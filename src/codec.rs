@@ -137,21 +137,39 @@ fn format_of(seals: Seals) -> Format {
 
 impl Keyring {
     /// Seals `json` (the JSON text of an object) and its metadata `token` with the newest key and
-    /// a nonce read from the OS now; the value (ASCII) is returned from `scratch`.
+    /// a nonce read from the OS now; the value (ASCII) is returned from `scratch`. With no token,
+    /// the session is new: its id comes from the same read as the nonce, issued now.
     pub fn seal<'s>(
         &self,
-        token: &[u8],
+        token: Option<&[u8]>,
         json: &[u8],
         scratch: &'s mut Scratch,
     ) -> Result<&'s [u8], Error> {
-        let token: &Token = <&Token>::try_from(token)
-            .ok()
-            .filter(|token| metadata::is_token(&token[..]))
-            .ok_or(Error::ArgumentType {
-                name: "token",
-                expected: "a 40-character session metadata token",
-                got: "other text",
-            })?;
+        // A new session's id comes from the same OS read as the nonce.
+        let mut random = [0u8; NONCE_BYTES + 16];
+        let wanted = if token.is_some() {
+            NONCE_BYTES
+        } else {
+            random.len()
+        };
+        sodium::random_fill(&mut random[..wanted]);
+        let (nonce, id) = random.split_at(NONCE_BYTES);
+        let fresh;
+        let token: &Token = match token {
+            Some(given) => <&Token>::try_from(given)
+                .ok()
+                .filter(|token| metadata::is_token(&token[..]))
+                .ok_or(Error::ArgumentType {
+                    name: "token",
+                    expected: "a 40-character session metadata token",
+                    got: "other text",
+                })?,
+            None => {
+                fresh = metadata::fresh(id.try_into().unwrap_or(&[0; 16]), metadata::now_ms());
+                &fresh
+            }
+        };
+        let nonce: &[u8; NONCE_BYTES] = nonce.try_into().unwrap_or(&[0; NONCE_BYTES]);
         if json.len() < 2 || json[0] != b'{' || json[json.len() - 1] != b'}' {
             return Err(Error::ArgumentType {
                 name: "json",
@@ -174,17 +192,15 @@ impl Keyring {
             }
         };
         let key = key.ok_or(Error::Internal)?;
-        let mut nonce = [0u8; NONCE_BYTES];
-        sodium::random_fill(&mut nonce);
         let body = &mut scratch.body;
         body.clear();
         body.extend_from_slice(&key_id);
-        body.extend_from_slice(&nonce);
+        body.extend_from_slice(nonce);
         body.resize(HEADER_BYTES + MAC_BYTES + plain.len(), 0);
         let sealed = sodium::secretbox_seal(
             &mut body[HEADER_BYTES..],
             plain,
-            &nonce,
+            nonce,
             key,
             &mut scratch.work,
         );
@@ -280,7 +296,7 @@ mod tests {
 
     fn seal(keys: &Keyring, text: &[u8]) -> String {
         let mut scratch = Scratch::default();
-        String::from_utf8(keys.seal(TOKEN, text, &mut scratch).unwrap().to_vec()).unwrap()
+        String::from_utf8(keys.seal(Some(TOKEN), text, &mut scratch).unwrap().to_vec()).unwrap()
     }
 
     /// The text, token, staleness and adoption of `cookie`, or why it did not open.
@@ -330,13 +346,13 @@ mod tests {
             b"+123456789abcdefghijkl00000000000000000a",
         ] {
             assert!(matches!(
-                keys.seal(bad, b"{}", &mut scratch),
+                keys.seal(Some(bad), b"{}", &mut scratch),
                 Err(Error::ArgumentType { name: "token", .. })
             ));
         }
         for bad in [&b""[..], b"{", b"[]", b"\"x\"", b"1"] {
             assert!(matches!(
-                keys.seal(TOKEN, bad, &mut scratch),
+                keys.seal(Some(TOKEN), bad, &mut scratch),
                 Err(Error::ArgumentType { name: "json", .. })
             ));
         }
@@ -469,6 +485,35 @@ mod tests {
     }
 
     #[test]
+    fn a_new_session_gets_its_id_from_the_nonce_read_and_is_issued_now() {
+        let keys = cookies(&[1], "koa.sess", Format::Compact);
+        let mut scratch = Scratch::default();
+        keys.seal(None, b"{}", &mut scratch).unwrap();
+        let before = counting_source::calls();
+        let cookie = keys.seal(None, b"{}", &mut scratch).unwrap().to_owned();
+        assert_eq!(
+            counting_source::calls() - before,
+            1,
+            "one OS read for nonce and id"
+        );
+        let other = keys.seal(None, b"{}", &mut scratch).unwrap().to_owned();
+        let (a, b) = (
+            keys.open(&cookie, &mut Scratch::default())
+                .unwrap()
+                .token()
+                .to_vec(),
+            keys.open(&other, &mut Scratch::default())
+                .unwrap()
+                .token()
+                .to_vec(),
+        );
+        assert!(metadata::is_token(&a));
+        assert_ne!(a[..22], b[..22], "ids differ");
+        let issued = u64::from_str_radix(std::str::from_utf8(&a[22..31]).unwrap(), 36).unwrap();
+        assert!(metadata::now_ms().abs_diff(issued) < 60_000);
+    }
+
+    #[test]
     fn every_seal_reads_a_fresh_nonce_from_the_os() {
         let keys = cookies(&[1], "koa.sess", Format::Compact);
         let mut scratch = Scratch::default();
@@ -476,7 +521,10 @@ mod tests {
         seal(&keys, b"{}"); // libsodium initialised
         let before = counting_source::calls();
         for _ in 0..100 {
-            let cookie = keys.seal(TOKEN, b"{}", &mut scratch).unwrap().to_vec();
+            let cookie = keys
+                .seal(Some(TOKEN), b"{}", &mut scratch)
+                .unwrap()
+                .to_vec();
             let mut body = Vec::new();
             wire::parse(&cookie, &mut body, &mut Vec::new()).unwrap();
             assert!(
@@ -497,7 +545,10 @@ mod tests {
         for format in [Format::Legacy, Format::Compact] {
             let keys = cookies(&[1], "koa.sess", format);
             for text in [&br#"{"long":"session text"}"#[..], b"{}", br#"{"a":1}"#] {
-                let cookie = keys.seal(TOKEN, text, &mut scratch).unwrap().to_owned();
+                let cookie = keys
+                    .seal(Some(TOKEN), text, &mut scratch)
+                    .unwrap()
+                    .to_owned();
                 assert!(
                     scratch.plain.iter().all(|&b| b == 0),
                     "sealed plaintext left behind"
@@ -522,11 +573,11 @@ mod tests {
             b"\"}",
         ]
         .concat();
-        keys.seal(TOKEN, &big, &mut scratch).unwrap();
+        keys.seal(Some(TOKEN), &big, &mut scratch).unwrap();
         scratch.shrink();
         assert_eq!((scratch.body.capacity(), scratch.cookie.capacity()), (0, 0));
         let compact = cookies(&[1], "koa.sess", Format::Compact);
-        compact.seal(TOKEN, b"{}", &mut scratch).unwrap();
+        compact.seal(Some(TOKEN), b"{}", &mut scratch).unwrap();
         scratch.shrink();
         assert!(scratch.cookie.starts_with(b"v2."), "small buffers are kept");
     }
@@ -608,7 +659,7 @@ mod tests {
         let keys = cookies(&[4], "koa.sess", Format::Compact);
         let mut scratch = Scratch::default();
         let cookie = keys
-            .seal(TOKEN, b"{\xff\xfe}", &mut scratch)
+            .seal(Some(TOKEN), b"{\xff\xfe}", &mut scratch)
             .unwrap()
             .to_owned();
         assert_eq!(

@@ -86,8 +86,8 @@ unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut
 }
 
 /// `seal(token, json)`: the value for session JSON text (of an object) and its 40-character
-/// metadata token, sealed with the newest key in the keyring's format. The UTF-8 copy of the
-/// text is wiped afterwards.
+/// metadata token (undefined for a new session), sealed with the newest key in the keyring's
+/// format. The UTF-8 copy of the text is wiped afterwards.
 pub unsafe extern "C" fn seal(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -95,10 +95,19 @@ pub unsafe extern "C" fn seal(
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
         call(env, info, |ring, [token, json], buffers| {
-            let token_len = read_string(env, token, "token", usize::MAX, &mut buffers.token)?;
+            let token_len = match type_name(env, token) {
+                "undefined" => None,
+                _ => Some(read_string(
+                    env,
+                    token,
+                    "token",
+                    usize::MAX,
+                    &mut buffers.token,
+                )?),
+            };
             let len = read_string(env, json, "json", usize::MAX, &mut buffers.input)?;
             let sealed = ring.seal(
-                &buffers.token[..token_len],
+                token_len.map(|len| &buffers.token[..len]),
                 &buffers.input[..len],
                 &mut buffers.scratch,
             );

@@ -31,7 +31,8 @@ type CodedError = napi::Error<&'static str>;
 
 /// Copies 32-byte keys, newest first, into native guarded memory as the subkeys of the cookie
 /// named `name`, and returns the keyring's functions, bound to it: `seal(token, json)` seals
-/// session JSON text (of an object) and its 40-character metadata token with the newest key
+/// session JSON text (of an object) and its 40-character metadata token (or, when `token` is
+/// undefined, a new session's, made with the nonce) with the newest key
 /// into a cookie value (compact format when `compact` is true, koa-encrypted-session's legacy
 /// format otherwise); `open(cookie)` returns, for a cookie in either format, a flag digit
 /// (`+1`: an older key opened it; `+2`: it carried no metadata, and the token was made for it),
@@ -40,7 +41,7 @@ type CodedError = napi::Error<&'static str>;
 /// `checkMetadata(value)` returns the token of a legacy metadata value found in a session's JSON,
 /// or throws `ERR_COOKIE_METADATA`. No call returns the keys.
 #[napi(
-    ts_return_type = "{ seal(token: string, json: string): string; open(cookie: string): string; checkMetadata(value: string): string }"
+    ts_return_type = "{ seal(token: string | undefined, json: string): string; open(cookie: string): string; checkMetadata(value: string): string }"
 )]
 pub fn create_cookie_keyring<'env>(
     env: &'env Env,
@@ -70,7 +71,7 @@ pub fn create_cookie_keyring<'env>(
 /// a cookie keyring (values always in the compact layout, under the store value subkey), and
 /// `storeKeys(id)`, the keys under which the store holds session `id`, newest key first.
 #[napi(
-    ts_return_type = "{ seal(token: string, json: string): string; open(value: string): string; storeKeys(id: string): string[] }"
+    ts_return_type = "{ seal(token: string | undefined, json: string): string; open(value: string): string; storeKeys(id: string): string[] }"
 )]
 pub fn create_store_keyring<'env>(
     env: &'env Env,
@@ -104,13 +105,19 @@ fn bound_functions<'env, const N: usize>(
     Ok(object)
 }
 
-/// A fresh session id: 22 characters of base64url over 16 bytes read from the OS now.
+/// The metadata token of a new session: a session id of 16 bytes read from the OS now, issued
+/// at `issuedAt` (ms since the epoch), no user yet.
 #[napi]
-pub fn session_id() -> Result<String, CodedError> {
+pub fn new_token(issued_at: f64) -> Result<String, CodedError> {
     sodium::init()?;
-    let mut bytes = [0u8; 16];
-    sodium::random_fill(&mut bytes);
-    Ok(String::from_utf8_lossy(&metadata::base64url16(&bytes)).into_owned())
+    let mut id = [0u8; 16];
+    sodium::random_fill(&mut id);
+    let issued = if issued_at.is_finite() && issued_at > 0.0 {
+        issued_at as u64 // saturates past u64::MAX; `fresh` caps it at 9 base-36 digits
+    } else {
+        0
+    };
+    Ok(String::from_utf8_lossy(&metadata::fresh(&id, issued)).into_owned())
 }
 
 /// Returns 32 random bytes from libsodium's CSPRNG, a fresh secret key.

@@ -21,6 +21,10 @@ use crate::sodium::{self, KEY_BYTES, NONCE_BYTES};
 pub const TOKEN_BYTES: usize = 40;
 /// Length of the session id at the start of a token.
 const ID_CHARS: usize = 22;
+/// Length of each time in a token.
+const TIME_CHARS: usize = 9;
+/// The largest time 9 base-36 digits hold (year 5188).
+const MAX_TIME: u64 = 36u64.pow(TIME_CHARS as u32) - 1;
 /// Length of the tag after the token in a legacy cookie's member.
 const TAG_CHARS: usize = 22;
 /// Length of the value of the legacy member: token then tag.
@@ -50,6 +54,28 @@ pub fn is_token(bytes: &[u8]) -> bool {
         && bytes[ID_CHARS..]
             .iter()
             .all(|&b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+/// The token of a new session: `id` (16 random bytes) as its session id, issued at `issued_ms`
+/// (ms since the epoch), no user yet.
+pub fn fresh(id: &[u8; 16], issued_ms: u64) -> Token {
+    let mut token = [b'0'; TOKEN_BYTES];
+    token[..ID_CHARS].copy_from_slice(&base64url16(id));
+    let mut rest = issued_ms.min(MAX_TIME);
+    for digit in token[ID_CHARS..ID_CHARS + TIME_CHARS].iter_mut().rev() {
+        *digit = b"0123456789abcdefghijklmnopqrstuvwxyz"[(rest % 36) as usize];
+        rest /= 36;
+    }
+    token
+}
+
+/// Milliseconds since the epoch now (0 if the clock is before it).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// The token of a legacy cookie sealed without metadata (by koa-encrypted-session, or before
@@ -227,6 +253,18 @@ mod tests {
         flipped[3] ^= 1;
         assert!(check_legacy_value(&flipped, [&[1; 32]]).is_err());
         assert!(check_legacy_value(b"never", [&[1; 32]]).is_err());
+    }
+
+    #[test]
+    fn fresh_tokens_hold_the_id_and_issue_time() {
+        let token = fresh(&[0xff; 16], 1_764_600_000_000);
+        assert!(is_token(&token));
+        assert_eq!(&token[..ID_CHARS], b"_____________________w");
+        assert_eq!(&token[ID_CHARS..], b"0min9a22o000000000");
+        assert_eq!(
+            &fresh(&[0; 16], u64::MAX)[ID_CHARS..ID_CHARS + TIME_CHARS],
+            b"zzzzzzzzz"
+        );
     }
 
     #[test]
