@@ -38,6 +38,11 @@ declare namespace encryptedSession {
      * `maxLifetime`: usually the time of the deploy that turns `maxLifetime` on.
      */
     assumeIssuedAt?: Date | number;
+    /**
+     * Whether legacy cookies koa-encrypted-session sealed last are accepted (default true). Set
+     * false once no node runs it: they then start a fresh session.
+     */
+    acceptKoaEncryptedSession?: boolean;
   }
 
   /**
@@ -57,7 +62,7 @@ declare namespace encryptedSession {
     decode?: never;
   }
 
-  /** The encode/decode hooks the middleware gives koa-session. */
+  /** The encode/decode hooks the middleware seals cookies with (usable as koa-session's own). */
   export interface Codec {
     /** Seals a session object (as `JSON.stringify` renders it) into a cookie value. */
     encode(session: object): string;
@@ -76,7 +81,8 @@ declare namespace encryptedSession {
     | 'not-json'
     | 'not-object'
     | 'metadata'
-    | 'lifetime';
+    | 'lifetime'
+    | 'key-pending';
 
   /** Emitted on the app as `session:rejected` when a cookie is refused (never with its contents). */
   export interface SessionRejectedEvent {
@@ -102,7 +108,8 @@ declare namespace encryptedSession {
       | 'ERR_COOKIE_NOT_OBJECT'
       | 'ERR_COOKIE_METADATA'
       | 'ERR_COOKIE_ISSUE_TIME'
-      | 'ERR_COOKIE_LIFETIME';
+      | 'ERR_COOKIE_LIFETIME'
+      | 'ERR_KEY_PENDING';
     reason: CookieRefusalReason;
   }
 
@@ -124,8 +131,11 @@ declare namespace encryptedSession {
     | 'ERR_STORE_NOT_SEALED'
     | 'ERR_HOOKS_OWNED';
 
-  /** Codes of errors raised while serving: an oversized session, or no loadable native addon. */
-  export type RuntimeErrorCode = 'ERR_SESSION_TOO_LARGE' | 'ERR_NATIVE_ADDON';
+  /**
+   * Codes of errors raised while serving: an oversized session, a session saved before a
+   * passphrase's key is derived, or no loadable native addon.
+   */
+  export type RuntimeErrorCode = 'ERR_SESSION_TOO_LARGE' | 'ERR_KEY_PENDING' | 'ERR_NATIVE_ADDON';
 
   /** The encode/decode pair the middleware uses, for use without Koa. */
   export function createCodec(opts: CodecOptions): Codec;

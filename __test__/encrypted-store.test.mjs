@@ -156,3 +156,33 @@ describe('encryptedStore', () => {
     assert.throws(() => encryptedStore(mapStore(), {}), { code: 'ERR_KEY_MISSING' });
   });
 });
+
+describe('encryptedStore edge cases', () => {
+  it('a session-id cookie too long to be one of ours is a missing session, not a 500', async () => {
+    const raw = mapStore();
+    const app = appWith(raw);
+    const res = await get(app, '/', `koa.sess=${'A'.repeat(9000)}`).expect(200);
+    assert.equal(res.body.views, 1);
+  });
+
+  it('two apps sharing a key and a store cannot use each other’s sessions', async () => {
+    const raw = mapStore();
+    const rejected = [];
+    const storeOpts = { secretKey: KEY, onRejected: (reason) => rejected.push(reason) };
+    const shop = makeApp(encryptedSession, { key: 'shop.sess', secretKey: KEY, store: encryptedStore(raw, storeOpts) });
+    const admin = makeApp(encryptedSession, {
+      key: 'admin.sess',
+      secretKey: KEY,
+      store: encryptedStore(raw, storeOpts),
+    });
+    const id = cookieValue(sessionCookie(await get(shop), 'shop.sess'));
+    assert.equal((await get(shop, '/', `shop.sess=${id}`)).body.views, 2);
+    assert.equal((await get(admin, '/', `admin.sess=${id}`)).body.views, 1, 'the same id is another session there');
+    // Nor does a shop value copied over an admin session's entry open there.
+    const adminCookie = sessionCookie(await get(admin), 'admin.sess');
+    const [shopKey, , adminKey] = raw.data.keys();
+    raw.data.set(adminKey, raw.data.get(shopKey));
+    assert.equal((await get(admin, '/', adminCookie)).body.views, 1);
+    assert.deepEqual(rejected, ['wrong-id']);
+  });
+});

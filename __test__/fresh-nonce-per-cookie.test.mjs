@@ -1,5 +1,7 @@
-// Every cookie gets a nonce read from the OS when it is sealed: two codecs over the same key
-// sealing the same session (as two processes cloned from one would) never share a nonce.
+// Two codecs over the same key sealing the same session never share a nonce. That every seal
+// reads its nonce from the OS, with nothing buffered that a copied process could replay, is
+// checked in Rust, through a counting hook on libsodium's random source (src/codec.rs and
+// src/sodium.rs tests).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCodec } from '../index.mjs';

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import legacySession from 'koa-encrypted-session';
+import session from 'koa-session';
 import encryptedSession, { createCodec, generateKey } from '../index.mjs';
 import { get, KEY, makeApp, sessionCookie } from './helpers.mjs';
 
@@ -140,6 +141,20 @@ describe('maxLifetime', () => {
     assert.throws(() => codec.decode(again), { reason: 'lifetime', code: 'ERR_COOKIE_LIFETIME' });
     assert.equal(codec.decode(codec.encode({ a: 1 })).a, 1, 'a new object is a new session');
     assert.equal(codec.decode(codec.encode({ _iat: 1 }))._iat, 1, 'an _iat in the data is only data');
+  });
+
+  it('createCodec’s hooks given to koa-session itself keep the issue time per request', async () => {
+    const codec = createCodec({ secretKey: KEY, maxLifetime: 300 });
+    const app = makeApp(session, { signed: false, encode: codec.encode, decode: codec.decode });
+    let cookie = sessionCookie(await get(app));
+    for (let i = 2; i <= 4; i++) {
+      await sleep(60);
+      const res = await get(app, '/', cookie);
+      assert.equal(res.body.views, i);
+      cookie = sessionCookie(res);
+    }
+    await sleep(200);
+    assert.equal((await get(app, '/', cookie)).body.views, 1, 'every save kept the first issue time');
   });
 
   it('refuses bad values', () => {

@@ -126,6 +126,21 @@ describe('accepted options', () => {
     assert.deepEqual(createCodec({ secretKey: KEY }).decode(both.encode({ a: 1 })), { a: 1 });
   });
 
+  it('with a passphrase, a middleware that reads ctx.session first, before the key is ready, gets a fresh session, not a 500', async () => {
+    const cookie = `koa.sess=${createCodec({ secret: SECRET, salt: SALT }).encode({ views: 4 })}`;
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      ctx.state.early = ctx.session.views ?? null;
+      await next();
+    });
+    app.use(encryptedSession({ secret: SECRET, salt: SALT }, app));
+    app.use((ctx) => {
+      ctx.body = { early: ctx.state.early };
+    });
+    assert.deepEqual((await get(app, '/', cookie).expect(200)).body, { early: null });
+    assert.deepEqual((await get(app, '/', cookie).expect(200)).body, { early: 4 }, 'once the key is ready');
+  });
+
   it('serves requests with a passphrase while its key is derived off the main thread', async () => {
     const app = makeApp(encryptedSession, { secret: SECRET, salt: SALT });
     const [a, b] = await Promise.all([get(app).expect(200), get(app).expect(200)]);

@@ -2,7 +2,8 @@
 
 const { codedError, describe } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keyring.cjs');
-const { refusal, sessionPolicy, toInstant, toMillis } = require('./policy.cjs');
+const { policyFrom, refusal } = require('./policy.cjs');
+const { requestSession } = require('./request-session.cjs');
 
 const FORMATS = ['legacy', 'compact'];
 /** The session member that carries a legacy cookie's metadata (koa-encrypted-session keeps it). */
@@ -61,11 +62,12 @@ function cookieName(key) {
 }
 
 /**
- * Opens a cookie or store value into its session object, the session's metadata token, and
- * whether an older key sealed it; or throws a refusal.
+ * Opens a cookie or store value into its session object, the session's metadata token, whether
+ * an older key sealed it, and whether koa-encrypted-session sealed it last (so that its metadata
+ * was made here, or carried along by that package as session data); or throws a refusal.
  * @param {Keyring} ring
  * @param {unknown} value
- * @returns {{ session: Record<string, unknown>, token: string, stale: boolean }}
+ * @returns {{ session: Record<string, unknown>, token: string, stale: boolean, adopted: boolean }}
  */
 function openValue(ring, value) {
   if (typeof value !== 'string') {
@@ -102,43 +104,72 @@ function openValue(ring, value) {
       throw refused(err);
     }
   }
-  return { session, token, stale: (flags & FLAG_STALE) !== 0 };
+  return { session, token, stale: (flags & FLAG_STALE) !== 0, adopted: (flags & FLAG_ADOPTED) !== 0 };
 }
 
-/** Where `createCodec`'s decode keeps a session's metadata token, out of its data. */
+/** Where a session object `decode` returned keeps its metadata token, out of its data. */
 const TOKEN = Symbol('koa-sodium-session metadata');
 
 /**
- * The encode/decode pair the middleware's cookie sealing rests on, for use without Koa. A
- * session object that `decode` returned keeps its metadata (its id and issue time) when
- * encoded again; any other object is sealed as a new session. A `secret` is derived
- * synchronously here (about a second per passphrase); derive it once with `deriveKey` and pass
- * the result as `secretKey` to avoid blocking.
- * @param {{ secretKey?: string | Uint8Array | Array<string | Uint8Array>, secret?: string | Uint8Array | Array<string | Uint8Array>, salt?: string | Uint8Array, key?: string, format?: 'legacy' | 'compact', maxLifetime?: number, assumeIssuedAt?: Date | number }} opts
+ * The encode/decode pair over the keyring `ringOf()` returns (null while a passphrase is being
+ * derived). When koa-session calls them (on its per-request options object, `this`), they keep
+ * the session's metadata for the request in its RequestSession and ask for a session an older
+ * key sealed to be saved again; called on their own, `encode` keeps the metadata of a session
+ * object that `decode` returned, and seals any other object as a new session.
+ * @param {() => Keyring | null} ringOf
+ * @param {ReturnType<typeof import('./policy.cjs').sessionPolicy>} policy
+ */
+function sessionHooks(ringOf, policy) {
+  /** True when koa-session is the caller: `self` is its per-request options object. */
+  const fromKoaSession = (self) => self !== hooks && typeof self === 'object' && self !== null;
+  const hooks = {
+    encode(session) {
+      if (session === null || typeof session !== 'object' || Array.isArray(session)) {
+        throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `session must be an object, got ${describe(session)}`);
+      }
+      const ring = ringOf();
+      if (!ring) throw codedError(Error, 'ERR_KEY_PENDING', KEY_PENDING);
+      // No token: a new session, whose token the native layer makes along with the nonce.
+      const token = fromKoaSession(this) ? requestSession(this, policy).tokenToSeal() : session[TOKEN];
+      return ring.seal(token, JSON.stringify(session));
+    },
+    decode(cookie) {
+      const ring = ringOf();
+      if (!ring) throw refusal('ERR_KEY_PENDING', 'key-pending', KEY_PENDING);
+      const opened = openValue(ring, cookie);
+      const token = policy.admit(opened);
+      if (fromKoaSession(this)) {
+        requestSession(this, policy).token = token;
+        if (opened.stale) opened.session._requireSave = true; // koa-session saves it again, with the newest key
+      } else {
+        Object.defineProperty(opened.session, TOKEN, { value: token });
+      }
+      return opened.session;
+    },
+  };
+  return hooks;
+}
+
+/** Why a session cannot be opened or sealed yet, when its key is still being derived. */
+const KEY_PENDING =
+  'the session key is still being derived from `secret`: register encryptedSession before middleware that reads ctx.session, or derive the key first with deriveKey() and pass it as secretKey';
+
+/**
+ * The encode/decode pair the middleware seals cookies with, for use without Koa or as
+ * koa-session's own hooks. A session object that `decode` returned keeps its metadata (its id
+ * and issue time) when encoded again; any other object is sealed as a new session. A `secret` is
+ * derived synchronously here (about a second per passphrase); derive it once with `deriveKey`
+ * and pass the result as `secretKey` to avoid blocking.
+ * @param {{ secretKey?: string | Uint8Array | Array<string | Uint8Array>, secret?: string | Uint8Array | Array<string | Uint8Array>, salt?: string | Uint8Array, key?: string, format?: 'legacy' | 'compact', maxLifetime?: number, assumeIssuedAt?: Date | number, acceptKoaEncryptedSession?: boolean }} opts
  */
 function createCodec(opts) {
   if (!opts || typeof opts !== 'object') {
     throw codedError(TypeError, 'ERR_OPTIONS_REQUIRED', 'opts required: `createCodec(opts)`');
   }
   const use = { cookie: cookieName(opts.key), compact: isCompact(opts.format) };
-  const policy = sessionPolicy({
-    maxLifetime: toMillis('maxLifetime', opts.maxLifetime),
-    assumeIssuedAt: toInstant('assumeIssuedAt', opts.assumeIssuedAt),
-  });
+  const policy = policyFrom(opts);
   const ring = keyringFor(keySource(opts), opts.secretKey, use, { sync: true });
-  return {
-    encode(session) {
-      if (session === null || typeof session !== 'object' || Array.isArray(session)) {
-        throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `session must be an object, got ${describe(session)}`);
-      }
-      return ring.seal(session[TOKEN], JSON.stringify(session)); // a new session's token is made with the nonce
-    },
-    decode(cookie) {
-      const { session, token } = openValue(ring, cookie);
-      Object.defineProperty(session, TOKEN, { value: policy.admit(token) });
-      return session;
-    },
-  };
+  return sessionHooks(() => ring, policy);
 }
 
-module.exports = { createCodec, cookieName, isCompact, openValue };
+module.exports = { createCodec, cookieName, isCompact, openValue, sessionHooks };

@@ -2,10 +2,10 @@
 
 const session = require('koa-session');
 const { codedError, describe } = require('./errors.cjs');
-const { cookieName, isCompact, openValue } = require('./codec.cjs');
+const { cookieName, isCompact, sessionHooks } = require('./codec.cjs');
 const { keySource, keyringFor } = require('./keyring.cjs');
 const { idOf, newToken } = require('./metadata.cjs');
-const { sessionPolicy, toInstant, toMillis } = require('./policy.cjs');
+const { policyFrom } = require('./policy.cjs');
 const { requestSession } = require('./request-session.cjs');
 const { isSealedStore } = require('./store.cjs');
 
@@ -67,7 +67,7 @@ function checkStore(sessionOpts, policy) {
  * koa-encrypted-session. Every koa-session option passes through; `signed` is forced off because
  * the cipher authenticates the cookie. The caller's `opts` is never modified.
  * @param {object} opts koa-session options plus `secretKey` | `secret` (+ `salt`), `format`,
- *   `maxCookieBytes`, `maxLifetime`, `assumeIssuedAt`
+ *   `maxCookieBytes`, `maxLifetime`, `assumeIssuedAt`, `acceptKoaEncryptedSession`
  * @param {import('koa')} app
  */
 function encryptedSession(opts, app) {
@@ -86,17 +86,25 @@ function encryptedSession(opts, app) {
       );
     }
   }
-  const { secretKey, secret, salt, format, maxCookieBytes, maxLifetime, assumeIssuedAt, ...sessionOpts } = opts;
+  const {
+    secretKey,
+    secret,
+    salt,
+    format,
+    maxCookieBytes,
+    maxLifetime,
+    assumeIssuedAt,
+    acceptKoaEncryptedSession,
+    ...sessionOpts
+  } = opts;
   const use = { cookie: cookieName(sessionOpts.key), compact: isCompact(format) };
-  const policy = sessionPolicy({
-    maxLifetime: toMillis('maxLifetime', maxLifetime),
-    assumeIssuedAt: toInstant('assumeIssuedAt', assumeIssuedAt),
-  });
+  const policy = policyFrom({ maxLifetime, assumeIssuedAt, acceptKoaEncryptedSession });
   checkStore(sessionOpts, policy);
   const limit = toLimit(maxCookieBytes);
   const overhead = cookieOverhead(sessionOpts);
   const derived = keyringFor(keySource({ secretKey, secret, salt }), secretKey, use);
   let ring = derived instanceof Promise ? null : derived;
+  const hooks = sessionHooks(() => ring, policy);
 
   // With encryptedStore, session ids never reach the store: make them from the OS generator,
   // as nonces are, rather than koa-session's pooled uuids.
@@ -110,11 +118,10 @@ function encryptedSession(opts, app) {
       signed: false,
       // koa-session calls both hooks on its per-request options object: `this`.
       encode(json) {
-        const request = requestSession(this, policy);
-        const value = ring.seal(request.tokenToSeal(), JSON.stringify(json));
+        const value = hooks.encode.call(this, json);
         const size = overhead + value.length;
         if (size > limit) {
-          const { ctx } = request;
+          const { ctx } = requestSession(this, policy);
           setImmediate(() => app.emit('session:too-large', { ctx, size, limit }));
           throw codedError(
             Error,
@@ -125,14 +132,10 @@ function encryptedSession(opts, app) {
         return value;
       },
       decode(cookie) {
-        const request = requestSession(this, policy);
         try {
-          const opened = openValue(ring, cookie);
-          request.token = policy.admit(opened.token);
-          if (opened.stale) opened.session._requireSave = true; // koa-session saves it again, with the newest key
-          return opened.session;
+          return hooks.decode.call(this, cookie);
         } catch (err) {
-          request.rejected(err.reason);
+          requestSession(this, policy).rejected(err.reason);
           throw err;
         }
       },

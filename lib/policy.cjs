@@ -56,24 +56,47 @@ function refusal(code, reason, message) {
 }
 
 /**
+ * Checks a boolean option, `fallback` when absent.
+ * @param {string} name
+ * @param {unknown} value
+ * @param {boolean} fallback
+ */
+function toBoolean(name, value, fallback) {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') {
+    throw codedError(TypeError, 'ERR_OPTION_VALUE', `${name} must be true or false, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
  * The checks an opened session's metadata must pass:
  * - `maxLifetime` (ms): the session must carry an issue time, no more than a few seconds ahead
  *   of this clock, and be no older than `maxLifetime`;
  * - `assumeIssuedAt` (ms): a session that carries no issue time (sealed by
  *   koa-encrypted-session, or by this package before it stamped one) counts as issued then,
- *   never as issued when first seen.
- * @param {{ maxLifetime?: number, assumeIssuedAt?: number }} options
+ *   never as issued when first seen;
+ * - `acceptKoaEncryptedSession` (default true): false refuses legacy cookies that
+ *   koa-encrypted-session sealed last, once no node runs it any more.
+ * @param {{ maxLifetime?: number, assumeIssuedAt?: number, acceptKoaEncryptedSession?: boolean }} options
  */
-function sessionPolicy({ maxLifetime = 0, assumeIssuedAt = 0 } = {}) {
+function sessionPolicy({ maxLifetime = 0, assumeIssuedAt = 0, acceptKoaEncryptedSession = true } = {}) {
   return {
     /** True when the policy depends on metadata a plain store would not keep. */
     needsSealedStore: maxLifetime > 0,
     /**
-     * The token to keep for a session opened with `token` (with the assumed issue time filled
-     * in), or throws the refusal.
-     * @param {string} token
+     * The token to keep for an opened session (with the assumed issue time filled in), or
+     * throws the refusal.
+     * @param {{ token: string, adopted: boolean }} opened from `openValue`
      */
-    admit(token) {
+    admit({ token, adopted }) {
+      if (adopted && !acceptKoaEncryptedSession) {
+        throw refusal(
+          'ERR_COOKIE_METADATA',
+          'metadata',
+          'cookie was last sealed by koa-encrypted-session, which acceptKoaEncryptedSession: false refuses',
+        );
+      }
       if (!maxLifetime && !assumeIssuedAt) return token;
       let issued = issuedAtOf(token);
       if (issued === 0 && assumeIssuedAt) {
@@ -104,4 +127,16 @@ function sessionPolicy({ maxLifetime = 0, assumeIssuedAt = 0 } = {}) {
   };
 }
 
-module.exports = { CLOCK_SKEW_MS, toMillis, toInstant, refusal, sessionPolicy };
+/**
+ * The policy `createCodec` and `encryptedSession` options ask for, each option checked.
+ * @param {{ maxLifetime?: unknown, assumeIssuedAt?: unknown, acceptKoaEncryptedSession?: unknown }} opts
+ */
+function policyFrom(opts) {
+  return sessionPolicy({
+    maxLifetime: toMillis('maxLifetime', opts.maxLifetime),
+    assumeIssuedAt: toInstant('assumeIssuedAt', opts.assumeIssuedAt),
+    acceptKoaEncryptedSession: toBoolean('acceptKoaEncryptedSession', opts.acceptKoaEncryptedSession, true),
+  });
+}
+
+module.exports = { CLOCK_SKEW_MS, refusal, sessionPolicy, policyFrom };

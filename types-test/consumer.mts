@@ -24,6 +24,7 @@ const opts: EncryptedSessionOptions = {
   maxCookieBytes: 4096,
   maxLifetime: 7 * 864e5,
   assumeIssuedAt: new Date('2026-12-01T00:00:00Z'),
+  acceptKoaEncryptedSession: false,
   valid: (_ctx, sess) => typeof sess === 'object',
 };
 app.use(encryptedSession(opts, app));
@@ -38,8 +39,15 @@ try {
   codec.decode('bogus');
 } catch (err) {
   const refused = err as CookieRefusedError;
-  const reason: 'malformed' | 'oversized' | 'authentication' | 'not-json' | 'not-object' | 'metadata' | 'lifetime' =
-    refused.reason;
+  const reason:
+    | 'malformed'
+    | 'oversized'
+    | 'authentication'
+    | 'not-json'
+    | 'not-object'
+    | 'metadata'
+    | 'lifetime'
+    | 'key-pending' = refused.reason;
   void reason;
 }
 
