@@ -186,16 +186,17 @@ class RevocationSet {
   }
 
   /**
-   * Drops the entries expired at `now`, shrinking the table while it would be at most an eighth
-   * full (a quarter after halving, so growth does not follow at once). Does nothing when nothing
-   * expired and nothing shrinks.
+   * Drops the entries expired at `now` once they are a quarter of those held (a rebuild stalls the
+   * event loop, about 0.1 s a million entries: not worth it for a few), shrinking the table while
+   * it would be at most an eighth full (a quarter after halving, so growth does not follow at once).
+   * Expired entries left in place are already answered as not held.
    * @param {number} [now] ms timestamp
    */
   prune(now = Date.now()) {
     const live = this.#live(now);
     let capacity = this.#mask + 1;
     while (capacity > MIN_CAPACITY && live * 8 <= capacity) capacity /= 2;
-    if (live < this.#count || capacity <= this.#mask) this.#rebuild(capacity, now);
+    if ((this.#count - live) * 4 >= this.#count || capacity <= this.#mask) this.#rebuild(capacity, now);
   }
 
   /** Clears every entry's mark: from now on, only entries added again are marked. */
