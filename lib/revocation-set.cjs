@@ -14,6 +14,8 @@
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 const ID_LENGTH = 22;
 const WORDS = 5;
+/** Words a slot takes: the id's five, then its expiry. */
+const STRIDE = WORDS + 1;
 const CHARS_PER_WORD = 5;
 const MIN_CAPACITY = 16;
 /** Seconds fit a Uint32 until 2106. */
@@ -71,8 +73,8 @@ const toSeconds = (ms) => Math.ceil(ms / 1000);
 
 /** Revoked session ids with their expiry: `add`, `has`, `prune`, and `unmark`/`unmarked`. */
 class RevocationSet {
-  #keys;
-  #expiries;
+  /** Per slot, STRIDE words: the id's five, then its expiry in seconds (0: empty), in one cache line or two. */
+  #slots;
   #marks;
   #mask;
   #count;
@@ -82,8 +84,7 @@ class RevocationSet {
   }
 
   #allocate(capacity) {
-    this.#keys = new Uint32Array(capacity * WORDS);
-    this.#expiries = new Uint32Array(capacity);
+    this.#slots = new Uint32Array(capacity * STRIDE);
     this.#marks = new Uint8Array(capacity);
     this.#mask = capacity - 1;
     this.#count = 0;
@@ -101,7 +102,7 @@ class RevocationSet {
 
   /** Bytes the table's typed arrays hold. */
   get byteLength() {
-    return this.#keys.byteLength + this.#expiries.byteLength + this.#marks.byteLength;
+    return this.#slots.byteLength + this.#marks.byteLength;
   }
 
   /**
@@ -133,26 +134,24 @@ class RevocationSet {
     const w2 = packWord(id, 2);
     const w3 = packWord(id, 3);
     const w4 = packWord(id, 4);
-    const keys = this.#keys;
-    const expiries = this.#expiries;
-    let slot = firstSlot(w0, w1, w2, w3, w4, this.#mask);
-    while (expiries[slot] !== 0) {
-      const k = slot * WORDS;
-      if (keys[k] === w0 && keys[k + 1] === w1 && keys[k + 2] === w2 && keys[k + 3] === w3 && keys[k + 4] === w4) {
-        if (expiries[slot] < seconds) expiries[slot] = seconds;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = firstSlot(w0, w1, w2, w3, w4, mask);
+    for (let k = slot * STRIDE; slots[k + 5] !== 0; slot = (slot + 1) & mask, k = slot * STRIDE) {
+      if (slots[k] === w0 && slots[k + 1] === w1 && slots[k + 2] === w2 && slots[k + 3] === w3 && slots[k + 4] === w4) {
+        if (slots[k + 5] < seconds) slots[k + 5] = seconds;
         this.#marks[slot] = 1;
         return true;
       }
-      slot = (slot + 1) & this.#mask;
     }
-    if (this.#count + 1 > (this.#mask + 1) / 2) return false;
-    const k = slot * WORDS;
-    keys[k] = w0;
-    keys[k + 1] = w1;
-    keys[k + 2] = w2;
-    keys[k + 3] = w3;
-    keys[k + 4] = w4;
-    expiries[slot] = seconds;
+    if (this.#count + 1 > (mask + 1) / 2) return false;
+    const k = slot * STRIDE;
+    slots[k] = w0;
+    slots[k + 1] = w1;
+    slots[k + 2] = w2;
+    slots[k + 3] = w3;
+    slots[k + 4] = w4;
+    slots[k + 5] = seconds;
     this.#marks[slot] = 1;
     this.#count++;
     return true;
@@ -172,15 +171,14 @@ class RevocationSet {
     const w3 = packWord(id, 3);
     const w4 = packWord(id, 4);
     if ((w0 | w1 | w2 | w3 | w4) < 0) return false;
-    const keys = this.#keys;
-    const expiries = this.#expiries;
-    let slot = firstSlot(w0, w1, w2, w3, w4, this.#mask);
-    for (let seconds = expiries[slot]; seconds !== 0; seconds = expiries[slot]) {
-      const k = slot * WORDS;
-      if (keys[k] === w0 && keys[k + 1] === w1 && keys[k + 2] === w2 && keys[k + 3] === w3 && keys[k + 4] === w4) {
-        return now < seconds * 1000;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    for (let slot = firstSlot(w0, w1, w2, w3, w4, mask), k = slot * STRIDE; slots[k + 5] !== 0; ) {
+      if (slots[k] === w0 && slots[k + 1] === w1 && slots[k + 2] === w2 && slots[k + 3] === w3 && slots[k + 4] === w4) {
+        return now < slots[k + 5] * 1000;
       }
-      slot = (slot + 1) & this.#mask;
+      slot = (slot + 1) & mask;
+      k = slot * STRIDE;
     }
     return false;
   }
@@ -211,40 +209,40 @@ class RevocationSet {
    * @returns {Generator<{ id: string, until: number }>}
    */
   *unmarked(now) {
-    const keys = this.#keys;
-    const expiries = this.#expiries;
+    const slots = this.#slots;
     const marks = this.#marks;
-    for (let slot = 0; slot < expiries.length; slot++) {
-      if (marks[slot] === 0 && now < expiries[slot] * 1000) {
-        yield { id: unpackId(keys, slot * WORDS), until: expiries[slot] * 1000 };
-      }
+    for (let slot = 0; slot < marks.length; slot++) {
+      const k = slot * STRIDE;
+      if (marks[slot] === 0 && now < slots[k + 5] * 1000) yield { id: unpackId(slots, k), until: slots[k + 5] * 1000 };
     }
   }
 
   /** Entries whose expiry is after `now`. */
   #live(now) {
+    const slots = this.#slots;
     let live = 0;
-    for (const seconds of this.#expiries) if (now < seconds * 1000) live++;
+    for (let k = 5; k < slots.length; k += STRIDE) if (now < slots[k] * 1000) live++;
     return live;
   }
 
   /** Copies the entries live at `now`, with their marks, into a fresh table of `capacity` slots. */
   #rebuild(capacity, now) {
-    const keys = this.#keys;
-    const expiries = this.#expiries;
-    const marks = this.#marks;
+    const from = this.#slots;
+    const fromMarks = this.#marks;
     this.#allocate(capacity);
-    for (let slot = 0; slot < expiries.length; slot++) {
-      const seconds = expiries[slot];
-      if (!(now < seconds * 1000)) continue;
-      const k = slot * WORDS;
-      let to = firstSlot(keys[k], keys[k + 1], keys[k + 2], keys[k + 3], keys[k + 4], this.#mask);
-      while (this.#expiries[to] !== 0) to = (to + 1) & this.#mask;
-      for (let w = 0; w < WORDS; w++) this.#keys[to * WORDS + w] = keys[k + w];
-      this.#expiries[to] = seconds;
-      this.#marks[to] = marks[slot];
-      this.#count++;
+    const slots = this.#slots;
+    const marks = this.#marks;
+    const mask = this.#mask;
+    let count = 0;
+    for (let k = 0; k < from.length; k += STRIDE) {
+      if (!(now < from[k + 5] * 1000)) continue;
+      let to = firstSlot(from[k], from[k + 1], from[k + 2], from[k + 3], from[k + 4], mask);
+      while (slots[to * STRIDE + 5] !== 0) to = (to + 1) & mask;
+      for (let w = 0; w < STRIDE; w++) slots[to * STRIDE + w] = from[k + w];
+      marks[to] = fromMarks[k / STRIDE];
+      count++;
     }
+    this.#count = count;
   }
 }
 
