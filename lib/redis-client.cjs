@@ -62,7 +62,10 @@ function listenerBook() {
  */
 function ioredisConnection(client, owned, onError) {
   const book = listenerBook();
-  const subscriber = client.duplicate();
+  // This module subscribes again on every 'ready' and handles the reply; ioredis's own
+  // resubscription leaves its promise unhandled, which ends the process if the connection drops
+  // before the reply.
+  const subscriber = client.duplicate({ autoResubscribe: false });
   subscriber.on('error', onError);
   if (owned) client.on('error', onError);
   return {
@@ -72,8 +75,7 @@ function ioredisConnection(client, owned, onError) {
       subscriber.on('message', (from, message) => {
         if (from === channel) onMessage(message);
       });
-      // ioredis emits 'ready' before it resubscribes on its own; this SUBSCRIBE's reply is what
-      // says the subscription is live again (a repeated SUBSCRIBE is harmless).
+      // This SUBSCRIBE's reply is what says the subscription is live (again).
       const activate = () => subscriber.subscribe(channel).then(onActive, onError);
       subscriber.on('ready', activate);
       if (subscriber.status === 'ready') activate();
