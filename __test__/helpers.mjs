@@ -95,3 +95,17 @@ export async function eventually(what, check, timeout = 15_000) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * The session ids Redis holds for redisRevocations under `prefix`, read from its layout: the
+ * hour strings the `buckets` sorted set lists, each 22-character ids one after another.
+ * @param {import('ioredis').Redis} redis
+ */
+export async function storedSessionIds(redis, prefix = 'kss:revocations:') {
+  const ids = new Set();
+  for (const end of await redis.zrange(`${prefix}buckets`, 0, -1)) {
+    const text = (await redis.get(`${prefix}sessions:${end}`)) ?? '';
+    for (let i = 0; i < text.length; i += 22) ids.add(text.slice(i, i + 22));
+  }
+  return ids;
+}

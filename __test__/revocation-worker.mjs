@@ -35,10 +35,11 @@ function serve([variant, url, module = fileURLToPath(new URL('../index.cjs', imp
   const revocations = redisRevocations(client ? { client } : { url });
   const writes = [];
   const ops = {
-    /** Revokes, and says whether this process refused the id before the write settled. */
+    /** Revokes; says when (`at`) and whether this process refused the id before the write settled. */
     revoke(id, until) {
+      const at = now();
       writes.push(revocations.revoke(id, until));
-      return revocations.isRevoked(id);
+      return { at, refused: revocations.isRevoked(id) };
     },
     revokeUser(userId, until) {
       writes.push(revocations.revokeUser(userId, until));
@@ -68,7 +69,9 @@ function serve([variant, url, module = fileURLToPath(new URL('../index.cjs', imp
     },
     async close() {
       await revocations.close();
-      if (client) await (library === 'ioredis' ? client.quit() : client.close());
+      // At once: node-redis's graceful close() waits forever for commands queued while it reconnects.
+      if (client && library === 'ioredis') client.disconnect();
+      else if (client) client.destroy();
       setImmediate(() => process.disconnect());
       return true;
     },
@@ -84,7 +87,8 @@ function serve([variant, url, module = fileURLToPath(new URL('../index.cjs', imp
 }
 
 /**
- * Starts a worker and waits until it holds its revocations; returns `{ call(op, ...args), kill }`.
+ * Starts a worker and waits until it holds its revocations; returns `{ call(op, ...args), close,
+ * kill }`.
  * `call` resolves with the op's result; `onSeen(id, at)` hears a watch's reports.
  * @param {string} variant ioredis-url | ioredis-client | redis-url | redis-client
  * @param {string} url
@@ -116,6 +120,16 @@ export async function startWorker(variant, url, { module, onSeen } = {}) {
       });
     },
     kill: () => child.kill(),
+    /** Asks the worker to close, and kills it if it has not exited within 10 s. */
+    async close() {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
+      const timer = setTimeout(() => {
+        console.error(`revocation worker (${variant}) did not close within 10 s: killed`);
+        child.kill('SIGKILL');
+      }, 10_000);
+      await Promise.all([this.call('close').catch(() => {}), exited]);
+      clearTimeout(timer);
+    },
   };
 }
 

@@ -3,20 +3,24 @@
 // Revocations shared by a fleet through Redis (6.2 or later), checked from each process's mirror.
 //
 // Data model, under `prefix` (default `kss:revocations:`):
-// - `<prefix>sessions`: sorted set, member = session id, score = until (ms);
+// - `<prefix>sessions:<end>`: a string, the 22-character ids of the sessions revoked until some
+//   time in the hour that ends at `<end>` (ms), one after another; the key expires at `<end>`;
+// - `<prefix>buckets`: sorted set of those `<end>`s (member and score), so a load finds them;
 // - `<prefix>users`: sorted set, member = `<at>:<userId>`, score = until (ms);
 // - `<prefix>events`: pub/sub channel, each message the JSON `{"s":[[until,id]…],"u":[[until,at,userId]…]}`.
-// A write is one EVAL, so atomic: ZADD GT per entry (an entry keeps its latest expiry), then
-// ZREMRANGEBYSCORE of everything expired, then PUBLISH of the entries. Redis holds only live
-// revocations (plus whatever expired since the last write), and each set vanishes when empty.
+// A write is one EVAL, so atomic: APPEND each id to its hour's string (and set that key's expiry),
+// ZADD the rest, ZREMRANGEBYSCORE what expired, then PUBLISH the entries with their exact expiry.
+// Redis holds only live revocations, about 22 bytes a session, and drops each hour of them whole;
+// a process that loads them keeps each until the end of its hour. Loading a million is reading a
+// few strings of 22 MB in all, not a million scored members.
 //
 // Each process subscribes on a connection of its own. Every time that subscription is live (at
-// start and after each reconnect) it reads both sets with ZSCAN into its mirror: whatever was
-// written before is in the sets, whatever comes after arrives on the channel, so nothing written
-// while it was disconnected is missed. Merging only ever adds (or lengthens) entries, so a reload
-// keeps what the mirror held; after a reconnect, what the mirror holds and Redis no longer does
-// (Redis restarted empty, or from an older snapshot) is written back, so that processes started
-// since learn it too. A write that fails (Redis down) stays queued, in order, and is retried with
+// start and after each reconnect) it reads everything into its mirror: whatever was written
+// before is in Redis, whatever comes after arrives on the channel, so nothing written while it
+// was disconnected is missed. Merging only ever adds (or lengthens) entries, so a reload keeps
+// what the mirror held; after a reconnect, what the mirror holds and Redis no longer does (Redis
+// restarted empty, or from an older snapshot) is written back, so that processes started since
+// learn it too. A write that fails (Redis down) stays queued, in order, and is retried with
 // backoff, and at once when the client reconnects, until it succeeds: it is never dropped while
 // the process lives. `close()` waits up to `closeTimeout` for the queue to drain.
 //
@@ -38,14 +42,27 @@ const SCAN_COUNT = '10000';
 /** Retry delays: 50 ms doubling to 2 s. */
 const backoff = (attempt) => Math.min(2000, 50 * 2 ** attempt);
 
+/** Sessions revoked until some time in the same hour share a string in Redis. */
+const BUCKET = 3600 * 1000;
+/** The end (ms) of the hour `until` falls in: when its string in Redis expires. */
+const bucketEnd = (until) => Math.ceil(until / BUCKET) * BUCKET;
+const ID_LENGTH = 22;
+
 /**
- * KEYS: sessions, users. ARGV: now, channel, message, count of session pairs, then (until, id)
- * pairs for sessions followed by (until, "<at>:<userId>") pairs for users.
+ * KEYS: buckets, users, then one key per hour string written to. ARGV: now, channel, message,
+ * count of those strings, then (hour end, ids one after another) for each, then
+ * (until, "<at>:<userId>") per user.
  */
 const WRITE_SCRIPT = `
-local sessionArgs = 4 + 2 * tonumber(ARGV[4])
-for i = 5, #ARGV, 2 do
-  redis.call('ZADD', i <= sessionArgs and KEYS[1] or KEYS[2], 'GT', ARGV[i], ARGV[i + 1])
+local hours = tonumber(ARGV[4])
+for i = 1, hours do
+  local ends, key = ARGV[3 + 2 * i], KEYS[2 + i]
+  redis.call('APPEND', key, ARGV[4 + 2 * i])
+  redis.call('PEXPIREAT', key, ends)
+  redis.call('ZADD', KEYS[1], ends, ends)
+end
+for i = 5 + 2 * hours, #ARGV, 2 do
+  redis.call('ZADD', KEYS[2], 'GT', ARGV[i], ARGV[i + 1])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
@@ -82,17 +99,24 @@ function writeCommand(keys, entries, now) {
     s: sessions.map(({ id, until }) => [until, id]),
     u: users.map(({ userId, at, until }) => [until, at, userId]),
   });
+  /** Ids by the end of the hour their expiry falls in: one APPEND each. */
+  const hours = new Map();
+  for (const { id, until } of sessions) {
+    const end = bucketEnd(until);
+    hours.set(end, (hours.get(end) ?? '') + id);
+  }
   return [
     'EVAL',
     WRITE_SCRIPT,
-    '2',
-    keys.sessions,
+    String(2 + hours.size),
+    keys.buckets,
     keys.users,
+    ...[...hours.keys()].map((end) => keys.bucket(end)),
     String(now),
     keys.events,
     message,
-    String(sessions.length),
-    ...sessions.flatMap(({ id, until }) => [String(until), id]),
+    String(hours.size),
+    ...[...hours].flatMap(([end, ids]) => [String(end), ids]),
     ...users.flatMap(({ userId, at, until }) => [String(until), `${at}:${userId}`]),
   ];
 }
@@ -135,14 +159,22 @@ async function scanSortedSet(connection, key, each) {
 }
 
 /**
- * Reads both sorted sets into the mirror (marking each session it holds); returns the latest
- * revocation time Redis holds for each user.
+ * Reads every live revocation into the mirror (marking each session it holds); returns the
+ * latest revocation time Redis holds for each user.
  */
 async function loadInto(mirror, connection, keys) {
   const now = Date.now();
-  const userTimes = new Map();
   mirror.sessions.unmark();
-  await scanSortedSet(connection, keys.sessions, (id, until) => applySession(mirror, id, until, now));
+  const ends = await connection.command(['ZRANGE', keys.buckets, `(${now}`, '+inf', 'BYSCORE']);
+  for (const end of ends) {
+    const ids = await connection.command(['GET', keys.bucket(end)]);
+    if (typeof ids !== 'string') continue; // expired since
+    const until = Number(end);
+    for (let i = 0; i + ID_LENGTH <= ids.length; i += ID_LENGTH) {
+      applySession(mirror, ids.slice(i, i + ID_LENGTH), until, now);
+    }
+  }
+  const userTimes = new Map();
   await scanSortedSet(connection, keys.users, (member, until) => {
     const colon = member.indexOf(':');
     if (colon <= 0) return;
@@ -178,7 +210,7 @@ function* missingFromRedis(mirror, userTimes, now) {
  * The Redis backend of a mirror: queued writes, the subscription and the (re)loads.
  * @param {object} mirror
  * @param {import('./redis-client.cjs').Connection} connection
- * @param {{ sessions: string, users: string, events: string }} keys
+ * @param {{ buckets: string, bucket: (end: number | string) => string, users: string, events: string }} keys
  * @param {{ closeTimeout: number, onError: (err: Error) => void }} settings
  */
 function redisBackend(mirror, connection, keys, { closeTimeout, onError }) {
@@ -348,7 +380,12 @@ function redisRevocations(options) {
     closeTimeout: toDuration('closeTimeout', closeTimeout, DEFAULT_CLOSE_TIMEOUT),
     onError,
   };
-  const keys = { sessions: `${prefix}sessions`, users: `${prefix}users`, events: `${prefix}events` };
+  const keys = {
+    buckets: `${prefix}buckets`,
+    bucket: (end) => `${prefix}sessions:${end}`,
+    users: `${prefix}users`,
+    events: `${prefix}events`,
+  };
   return createRevocations({ horizon: toDuration('horizon', horizon, DEFAULT_HORIZON) }, (mirror) =>
     redisBackend(mirror, openConnection({ url, client }, onError), keys, settings),
   );
