@@ -112,6 +112,19 @@ describe('redisRevocations clients', { skip: !redisInstalled() && notInstalled('
     });
   }
 
+  it('takes an ioredis client made with lazyConnect, and a node-redis client the app connects later', async () => {
+    const lazy = new Redis(server.url, { lazyConnect: true }).on('error', ignore);
+    const unopened = createClient({ url: server.url }).on('error', ignore);
+    const revocations = [redisRevocations({ client: lazy }), redisRevocations({ client: unopened })];
+    await unopened.connect();
+    await Promise.all(revocations.map((r) => r.ready));
+    const id = newId();
+    await revocations[0].revoke(id);
+    await eventually('the other to hear it', () => revocations[1].isRevoked(id));
+    for (const r of revocations) await r.close();
+    await Promise.all([lazy.quit(), unopened.close()]);
+  });
+
   it('close() first stores what is still queued', async () => {
     const revocations = redisRevocations({ url: server.url, prefix: 'flush:', onError: ignore });
     await revocations.ready;
