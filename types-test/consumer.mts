@@ -1,7 +1,6 @@
 // A strict TypeScript consumer of the public types: compiled (not run) by `npm run check:types`.
 import { Redis as IORedis } from 'ioredis';
 import Koa from 'koa';
-import { createClient } from 'redis';
 import encryptedSession, {
   type Codec,
   type CookieRefusedError,
@@ -16,6 +15,7 @@ import encryptedSession, {
   redisRevocations,
   type SessionRejectedEvent,
 } from 'koa-sodium-session';
+import { createClient } from 'redis';
 
 const app = new Koa();
 const key: Buffer = generateKey();
