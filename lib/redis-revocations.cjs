@@ -47,6 +47,8 @@ const BUCKET = 3600 * 1000;
 /** The end (ms) of the hour `until` falls in: when its string in Redis expires. */
 const bucketEnd = (until) => Math.ceil(until / BUCKET) * BUCKET;
 const ID_LENGTH = 22;
+/** Entries loaded between two turns of the event loop. */
+const LOAD_SLICE = 50_000;
 
 /**
  * KEYS: buckets, users, then one key per hour string written to. ARGV: now, channel, message,
@@ -172,6 +174,8 @@ async function loadInto(mirror, connection, keys) {
     const until = Number(end);
     for (let i = 0; i + ID_LENGTH <= ids.length; i += ID_LENGTH) {
       applySession(mirror, ids.slice(i, i + ID_LENGTH), until, now);
+      // A reload runs while requests are served: let them through every so many entries.
+      if (i % (LOAD_SLICE * ID_LENGTH) === 0) await new Promise(setImmediate);
     }
   }
   const userTimes = new Map();
