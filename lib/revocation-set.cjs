@@ -1,14 +1,15 @@
 'use strict';
 
-// A compact set of revoked session ids, each held until an expiry. A JS Map costs ~100 bytes an
-// entry; this table costs 50 to 100 (about 52 at a million). Open addressing with linear probing
-// over typed arrays: per slot, the id's 22 base64url characters packed 6 bits each into five
-// 32-bit words (five characters a word, two in the last), its expiry in whole seconds (0 marks an
-// empty slot), and one byte that says whether it was added since `unmark()`: 25 bytes a slot. The
-// capacity is a power of two, at most half full. Entries are never removed one by one: pruning
-// rebuilds the table without the expired ones (smaller when it can), and so does growth. Ids come
-// from this package's own random session ids, never chosen by a client, so a cheap mix of the
-// words spreads them well enough.
+// A compact set of revoked session ids, each held until an expiry. A Map<string, number> costs
+// about 70 bytes an entry (BENCHMARKS.md) and a million objects for the garbage collector to
+// trace; this table 50 to 100 bytes (52 at a million) in a few typed arrays it never traces, and
+// allocates nothing per lookup. Open addressing with linear probing over typed arrays: per slot,
+// the id's 22 base64url characters packed 6 bits each into five 32-bit words (five characters a
+// word, two in the last), its expiry in whole seconds (0 marks an empty slot), and one byte that
+// says whether it was added since `unmark()`: 25 bytes a slot. The capacity is a power of two, at
+// most half full. Entries are never removed one by one: pruning rebuilds the table without the
+// expired ones (smaller when it can), and so does growth. Ids come from this package's own random
+// session ids, never chosen by a client, so a cheap mix of the words spreads them well enough.
 
 /** A session id: 16 random bytes as unpadded base64url. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;

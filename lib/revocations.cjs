@@ -87,7 +87,7 @@ function toUntil(until, now, horizon) {
   if (until === undefined) return now + horizon;
   if (typeof until !== 'number' || !(until >= 0 && until <= MAX_UNTIL)) {
     throw codedError(
-      RangeError,
+      typeof until === 'number' ? RangeError : TypeError,
       'ERR_UNTIL',
       `until must be a time in ms before 2106, such as Date.now() + 3600000, got ${typeof until === 'number' ? until : describe(until)}`,
     );
