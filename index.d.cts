@@ -173,6 +173,73 @@ declare namespace encryptedSession {
   /** koa-encrypted-session's Argon2id key derivation, blocking for about a second. */
   export function deriveKeySync(secret: string | Uint8Array, salt?: string | Uint8Array): Buffer;
 
+  /** Options of `memoryRevocations` and `redisRevocations`. */
+  export interface RevocationOptions {
+    /** Default lifetime of an entry in ms, when `revoke` or `revokeUser` get no `until`; default one day. */
+    horizon?: number;
+  }
+
+  /**
+   * A Redis client the app already has: an ioredis `Redis`, or a node-redis client (v4 or later,
+   * connected by the app). Only its raw-command, duplicate and subscribe methods are used.
+   */
+  export type RedisClientLike =
+    | { call(command: string, ...args: string[]): Promise<unknown>; duplicate(): unknown }
+    | { sendCommand(args: string[]): Promise<unknown>; duplicate(): unknown; readonly isOpen: boolean };
+
+  /** Options of `redisRevocations`: `url` or `client`, not both. */
+  export interface RedisRevocationOptions extends RevocationOptions {
+    /** A Redis URL; needs ioredis or redis (node-redis) installed. Its connections are closed on `close()`. */
+    url?: string;
+    /** A client the app already has; left open on `close()` (only the subscriber duplicated from it is closed). */
+    client?: RedisClientLike;
+    /** Prefix of the keys and channel, default `kss:revocations:`. */
+    prefix?: string;
+    /** How long `close()` waits for queued writes to reach Redis, ms; default 2000. */
+    closeTimeout?: number;
+    /** Told of each Redis error (a retry follows each); default: ignored. */
+    onError?: (err: Error) => void;
+  }
+
+  /**
+   * Logouts that end sessions: held in an in-memory mirror that every check reads (never the
+   * network), shared through Redis by `redisRevocations`.
+   */
+  export interface Revocations {
+    /**
+     * Revokes one session (its id, 22 base64url characters): refused in this process at once, and
+     * everywhere once stored. `until` (ms) is when the entry may go; default now + horizon.
+     */
+    revoke(sessionId: string, until?: number): Promise<void>;
+    /** Revokes every session of `userId` issued before now; `until` as for `revoke`. */
+    revokeUser(userId: string | number, until?: number): Promise<void>;
+    /** True when this process knows the session to be revoked. */
+    isRevoked(sessionId: string): boolean;
+    /** The latest time (ms) before which the user's sessions are revoked, or 0. */
+    userRevokedAt(userId: string | number): number;
+    /** True once the mirror holds a complete load of the shared revocations (always, in memory). */
+    readonly loaded: boolean;
+    /** Resolves when `loaded` first becomes true; never rejects. */
+    readonly ready: Promise<void>;
+    /** Stops timers and subscriptions; for Redis, first waits (up to `closeTimeout`) for queued writes. */
+    close(): Promise<void>;
+  }
+
+  /** Codes of the errors the revocations raise: bad arguments, a missing client library, use after close. */
+  export type RevocationErrorCode =
+    | 'ERR_SESSION_ID'
+    | 'ERR_USER_ID'
+    | 'ERR_UNTIL'
+    | 'ERR_REDIS_CLIENT'
+    | 'ERR_REVOCATIONS_CLOSED'
+    | 'ERR_REVOCATION_MESSAGE';
+
+  /** Revocations for a single process. */
+  export function memoryRevocations(opts?: RevocationOptions): Revocations;
+
+  /** Revocations shared by every process through Redis, checked from an in-memory mirror. */
+  export function redisRevocations(opts: RedisRevocationOptions): Revocations;
+
   /** The middleware factory again, for `import { encryptedSession }` and `require(...).default`. */
   const self: typeof encryptedSession;
 

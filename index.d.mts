@@ -10,11 +10,25 @@ export type {
   EncryptedStoreOptions,
   KeyOptions,
   OptionErrorCode,
+  RedisClientLike,
+  RedisRevocationOptions,
+  RevocationErrorCode,
+  RevocationOptions,
+  Revocations,
   RuntimeErrorCode,
   SecretKey,
   SessionRejectedEvent,
   SessionStore,
   SessionTooLargeEvent,
 } from './index.cjs';
-export { createCodec, deriveKey, deriveKeySync, encryptedSession, encryptedStore, generateKey } from './index.cjs';
+export {
+  createCodec,
+  deriveKey,
+  deriveKeySync,
+  encryptedSession,
+  encryptedStore,
+  generateKey,
+  memoryRevocations,
+  redisRevocations,
+} from './index.cjs';
 export default encryptedSession;

@@ -1,5 +1,14 @@
 import cjs from './index.cjs';
 
 /** koa-session middleware with libsodium-sealed cookies; see README for options. */
-export const { encryptedSession, createCodec, encryptedStore, generateKey, deriveKey, deriveKeySync } = cjs;
+export const {
+  encryptedSession,
+  createCodec,
+  encryptedStore,
+  generateKey,
+  deriveKey,
+  deriveKeySync,
+  memoryRevocations,
+  redisRevocations,
+} = cjs;
 export default encryptedSession;

@@ -1,4 +1,8 @@
-// Shared test fixtures: Koa apps with a session counter, and cookie plumbing for supertest.
+// Shared test fixtures: Koa apps with a session counter, cookie plumbing for supertest, and a copy
+// of lib/ that sees only chosen Redis client libraries.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Koa from 'koa';
 import request from 'supertest';
 
@@ -50,4 +54,58 @@ export function cookieValue(pair) {
 export function get(app, path = '/', cookie) {
   const req = request(app.callback()).get(path);
   return cookie ? req.set('Cookie', cookie) : req;
+}
+
+/** The packages each Redis client library needs linked beside it. */
+const LIBRARY_PACKAGES = { ioredis: ['ioredis'], redis: ['redis', '@redis'] };
+
+/**
+ * A copy of lib/ in a temporary directory whose node_modules links only `libraries` (of `ioredis`,
+ * `redis`) to ours, so that `require` from there finds those Redis clients and no other. Returns
+ * `{ module, remove }`: the copy's redis-revocations.cjs, and a function deleting the directory.
+ * @param {string[]} libraries
+ */
+export function isolatedLib(libraries) {
+  const root = new URL('..', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'kss-lib-'));
+  cpSync(join(root, 'lib'), join(dir, 'lib'), { recursive: true });
+  mkdirSync(join(dir, 'node_modules'));
+  for (const name of libraries.flatMap((library) => LIBRARY_PACKAGES[library])) {
+    symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
+  }
+  return {
+    module: join(dir, 'lib', 'redis-revocations.cjs'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Polls `check` (which may be async) every 20 ms until it returns something truthy, and returns
+ * that; fails after `timeout` ms, naming `what`. For outcomes that arrive over the network: the
+ * timeout is generous, and no test asserts how soon they arrive.
+ * @param {string} what
+ * @param {() => unknown} check
+ */
+export async function eventually(what, check, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The session ids Redis holds for redisRevocations under `prefix`, read from its layout: the
+ * hour strings the `buckets` sorted set lists, each 22-character ids one after another.
+ * @param {import('ioredis').Redis} redis
+ */
+export async function storedSessionIds(redis, prefix = 'kss:revocations:') {
+  const ids = new Set();
+  for (const end of await redis.zrange(`${prefix}buckets`, 0, -1)) {
+    const text = (await redis.get(`${prefix}sessions:${end}`)) ?? '';
+    for (let i = 0; i < text.length; i += 22) ids.add(text.slice(i, i + 22));
+  }
+  return ids;
 }

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,21 +17,51 @@ export async function freePort() {
   return port;
 }
 
-/** Starts redis-server without persistence; returns `{ url, stop }`. */
+/** True when redis-server is on the PATH. */
+export const redisInstalled = () => spawnSync('redis-server', ['--version']).status === 0;
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (polling for up to 10 s). */
+async function listening(port) {
+  for (let tries = 0; tries < 200; tries++) {
+    const socket = connect(port, '127.0.0.1');
+    try {
+      await once(socket, 'connect'); // rejects on the socket's 'error'
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      socket.destroy();
+    }
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+/**
+ * Starts redis-server without persistence and waits until it accepts connections; returns
+ * `{ url, stop, kill, restart }`. `kill()` ends it at once (SIGKILL) and resolves when it is gone;
+ * `restart()` starts a fresh, empty server on the same port and resolves when it listens.
+ */
 export async function startRedis() {
-  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  if (!redisInstalled()) return undefined;
   const port = await freePort();
-  const child = spawn('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  let child;
+  const start = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    await listening(port);
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => child.kill(),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    },
+    restart: start,
+  };
 }
 
 /** The directory of PostgreSQL's server programs, if installed. */

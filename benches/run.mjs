@@ -1,6 +1,6 @@
 // `npm run bench`: the Rust floor (criterion), codec round trips, end to end over HTTP, session
-// handling without HTTP, memory and key derivation, all written into BENCHMARKS.md with the
-// ratios the README quotes.
+// handling without HTTP, memory, revocations and key derivation, all written into BENCHMARKS.md
+// with the ratios the README quotes.
 // `BENCH_QUICK=1` runs fewer, shorter rounds (for a smoke test, not for numbers).
 import { spawnSync } from 'node:child_process';
 import { runCodecBench } from './codec.mjs';
@@ -9,6 +9,7 @@ import { runE2eBench } from './e2e.mjs';
 import { MEMORY_NODE_FLAGS } from './memory.mjs';
 import { runPipelineBench } from './pipeline.mjs';
 import { recordSection } from './report.mjs';
+import { runRevocationsBench } from './revocations.mjs';
 
 const quick = Boolean(process.env.BENCH_QUICK);
 const THEIRS = 'koa-encrypted-session 3.0.7';
@@ -112,6 +113,12 @@ await recordSection(
     ),
   ].join('\n') +
     `\n\nEach format in its own process, measured after a 2,000,000 round-trip warm-up and a full GC, and again after a full GC at the end. V8's young generation is pinned at its full size (\`${MEMORY_NODE_FLAGS.slice(1).join(' ')}\`): left alone, V8 grows it in steps of 8 and 16 MB of RSS under heavy allocation, for pure-JS codecs too, which would hide or fake a leak. "Outside the V8 heap" is RSS minus V8's heap: where native memory would grow.`,
+);
+
+console.log('revocations…');
+await recordSection(
+  'Revocations: mirror memory, checks, loading from Redis, propagation',
+  await runRevocationsBench({ quick }),
 );
 
 console.log('key derivation…');

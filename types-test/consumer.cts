@@ -8,3 +8,5 @@ app.use(encryptedSession.encryptedSession({ secretKey: encryptedSession.generate
 const codec = encryptedSession.createCodec({ secretKey: encryptedSession.generateKey(), format: 'legacy' });
 const text: string = codec.encode({});
 void text;
+const revocations: encryptedSession.Revocations = encryptedSession.memoryRevocations();
+void revocations.revoke('AAAAAAAAAAAAAAAAAAAAAA');

@@ -1,4 +1,5 @@
 // A strict TypeScript consumer of the public types: compiled (not run) by `npm run check:types`.
+import { Redis as IORedis } from 'ioredis';
 import Koa from 'koa';
 import encryptedSession, {
   type Codec,
@@ -8,8 +9,13 @@ import encryptedSession, {
   deriveKeySync,
   type EncryptedSessionOptions,
   generateKey,
+  memoryRevocations,
+  type RedisRevocationOptions,
+  type Revocations,
+  redisRevocations,
   type SessionRejectedEvent,
 } from 'koa-sodium-session';
+import { createClient } from 'redis';
 
 const app = new Koa();
 const key: Buffer = generateKey();
@@ -66,3 +72,22 @@ encryptedSession({ secretKey: key, encode: (s: object) => JSON.stringify(s) }, a
 app.on('session:rejected', ({ ctx, reason }: SessionRejectedEvent) => console.log(ctx.path, reason));
 // @ts-expect-error maxCookieBytes is a number
 encryptedSession({ secretKey: key, maxCookieBytes: '4k' }, app);
+
+// Revocations: in memory, or through Redis from a url or an app's own ioredis or node-redis client.
+const revocations: Revocations = memoryRevocations({ horizon: 7 * 864e5 });
+const stored: Promise<void> = revocations.revoke('AAAAAAAAAAAAAAAAAAAAAA', Date.now() + 60_000);
+void stored;
+void revocations.revokeUser(42);
+const refused: boolean = revocations.isRevoked('AAAAAAAAAAAAAAAAAAAAAA');
+const at: number = revocations.userRevokedAt('u-1');
+const loaded: boolean = revocations.loaded;
+void [refused, at, loaded, revocations.ready, revocations.close()];
+redisRevocations({ url: 'redis://127.0.0.1:6379', prefix: 'app:', onError: (err: Error) => console.error(err) });
+redisRevocations({ client: new IORedis(), closeTimeout: 5000 });
+redisRevocations({ client: createClient() });
+const options: RedisRevocationOptions = { url: 'redis://127.0.0.1:6379' };
+void options;
+// @ts-expect-error a client must be a Redis client
+redisRevocations({ client: { get() {} } });
+// @ts-expect-error revocations need options
+redisRevocations();

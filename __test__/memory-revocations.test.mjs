@@ -1,0 +1,180 @@
+// memoryRevocations: the interface every backend shares, on one process. A revocation holds at
+// once, lasts until its `until` (by default the horizon), and a user's latest logout wins.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { describe, it, mock } from 'node:test';
+import { memoryRevocations } from '../index.mjs';
+
+const { extendHorizon } = createRequire(import.meta.url)('../lib/revocations.cjs');
+const newId = () => randomBytes(16).toString('base64url');
+const DAY = 24 * 3600 * 1000;
+
+describe('memoryRevocations', () => {
+  it('refuses a revoked session at once, before the promise settles', async () => {
+    const revocations = memoryRevocations();
+    const id = newId();
+    assert.equal(revocations.isRevoked(id), false);
+    const stored = revocations.revoke(id);
+    assert.equal(revocations.isRevoked(id), true);
+    assert.equal(await stored, undefined);
+    assert.equal(revocations.isRevoked(newId()), false);
+  });
+
+  it('is loaded from the start', async () => {
+    const revocations = memoryRevocations();
+    assert.equal(revocations.loaded, true);
+    assert.equal(await revocations.ready, undefined);
+  });
+
+  it('keeps an entry until `until`, then counts it as not revoked', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const revocations = memoryRevocations();
+    const id = newId();
+    revocations.revoke(id, Date.now() + 60_000);
+    t.mock.timers.tick(59_000);
+    assert.equal(revocations.isRevoked(id), true);
+    t.mock.timers.tick(1_000);
+    assert.equal(revocations.isRevoked(id), false);
+  });
+
+  it('keeps an entry for the horizon by default: one day, or the `horizon` option', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const byDefault = memoryRevocations();
+    const short = memoryRevocations({ horizon: 10_000 });
+    const [a, b] = [newId(), newId()];
+    byDefault.revoke(a);
+    short.revoke(b);
+    t.mock.timers.tick(10_000);
+    assert.equal(short.isRevoked(b), false);
+    assert.equal(byDefault.isRevoked(a), true);
+    t.mock.timers.tick(DAY - 10_000 - 1);
+    assert.equal(byDefault.isRevoked(a), true);
+    t.mock.timers.tick(1);
+    assert.equal(byDefault.isRevoked(a), false);
+  });
+
+  it('extendHorizon raises the default lifetime, never lowers it', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const revocations = memoryRevocations({ horizon: 10_000 });
+    extendHorizon(revocations, 7 * DAY);
+    extendHorizon(revocations, 1_000);
+    const id = newId();
+    revocations.revoke(id);
+    t.mock.timers.tick(7 * DAY - 1);
+    assert.equal(revocations.isRevoked(id), true);
+    t.mock.timers.tick(1);
+    assert.equal(revocations.isRevoked(id), false);
+  });
+
+  it('a revocation already past its `until` does nothing', async () => {
+    const revocations = memoryRevocations();
+    const id = newId();
+    await revocations.revoke(id, Date.now() - 1);
+    assert.equal(revocations.isRevoked(id), false);
+  });
+
+  it('revoking again keeps the later expiry', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const revocations = memoryRevocations();
+    const id = newId();
+    revocations.revoke(id, Date.now() + 120_000);
+    revocations.revoke(id, Date.now() + 60_000);
+    t.mock.timers.tick(90_000);
+    assert.equal(revocations.isRevoked(id), true);
+  });
+
+  it('revokeUser records when, at once, and the latest logout wins', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const revocations = memoryRevocations();
+    assert.equal(revocations.userRevokedAt('u-1'), 0);
+    const first = Date.now();
+    revocations.revokeUser('u-1');
+    assert.equal(revocations.userRevokedAt('u-1'), first);
+    t.mock.timers.tick(5_000);
+    revocations.revokeUser('u-1', Date.now() + 1_000);
+    assert.equal(revocations.userRevokedAt('u-1'), first + 5_000);
+    // The earlier entry's longer expiry is kept: the latest time holds until then.
+    t.mock.timers.tick(10_000);
+    assert.equal(revocations.userRevokedAt('u-1'), first + 5_000);
+    assert.equal(revocations.userRevokedAt('u-2'), 0);
+  });
+
+  it('a user entry expires at its `until`', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const revocations = memoryRevocations();
+    revocations.revokeUser('u-1', Date.now() + 30_000);
+    t.mock.timers.tick(29_999);
+    assert.notEqual(revocations.userRevokedAt('u-1'), 0);
+    t.mock.timers.tick(1);
+    assert.equal(revocations.userRevokedAt('u-1'), 0);
+  });
+
+  it('takes a number as a user id, as its String()', async () => {
+    const revocations = memoryRevocations();
+    await revocations.revokeUser(42);
+    assert.notEqual(revocations.userRevokedAt('42'), 0);
+    assert.equal(revocations.userRevokedAt(42), revocations.userRevokedAt('42'));
+  });
+
+  it('answers 0 for anything that is not a user id, and false for anything not a session id', () => {
+    const revocations = memoryRevocations();
+    for (const bad of [undefined, null, '', {}, [], Number.NaN]) {
+      assert.equal(revocations.userRevokedAt(bad), 0);
+      assert.equal(revocations.isRevoked(bad), false);
+    }
+  });
+
+  it('drops expired entries from memory every minute', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    const revocations = memoryRevocations();
+    const sessions = Array.from({ length: 2000 }, newId);
+    for (const id of sessions) revocations.revoke(id, Date.now() + 30_000);
+    revocations.revokeUser('u-1', Date.now() + 30_000);
+    const { RevocationSet } = createRequire(import.meta.url)('../lib/revocation-set.cjs');
+    const prune = mock.method(RevocationSet.prototype, 'prune');
+    t.after(() => prune.mock.restore());
+    t.mock.timers.tick(60_000);
+    assert.equal(prune.mock.callCount(), 1);
+    const set = prune.mock.calls[0].this;
+    assert.equal(set.size, 0);
+    assert.equal(set.capacity, 16);
+  });
+
+  it('rejects malformed arguments with coded errors, and holds nothing for them', async () => {
+    const revocations = memoryRevocations();
+    await assert.rejects(revocations.revoke('too-short'), {
+      code: 'ERR_SESSION_ID',
+      message: 'session id must be 22 base64url characters (16 random bytes, unpadded), got string of 9 characters',
+    });
+    await assert.rejects(revocations.revoke(`${newId().slice(0, 21)}=`), {
+      code: 'ERR_SESSION_ID',
+      message: /got string of 22 characters with a character outside base64url/,
+    });
+    await assert.rejects(revocations.revoke(undefined), { code: 'ERR_SESSION_ID', message: /got undefined$/ });
+    await assert.rejects(revocations.revoke(newId(), 'tomorrow'), {
+      code: 'ERR_UNTIL',
+      message: /until must be a time in ms .*got string of 8 characters/,
+    });
+    await assert.rejects(revocations.revoke(newId(), Number.NaN), { code: 'ERR_UNTIL', message: /got NaN/ });
+    await assert.rejects(revocations.revoke(newId(), 2 ** 32 * 1000), { code: 'ERR_UNTIL' });
+    await assert.rejects(revocations.revokeUser(''), {
+      code: 'ERR_USER_ID',
+      message: 'user id must be a non-empty string or a number, got string of 0 characters',
+    });
+    await assert.rejects(revocations.revokeUser({ id: 1 }), { code: 'ERR_USER_ID', message: /got Object$/ });
+    await assert.rejects(revocations.revokeUser('u-1', -5), { code: 'ERR_UNTIL' });
+    assert.equal(revocations.userRevokedAt('u-1'), 0);
+  });
+
+  it('close() stops it: later revocations are refused, what it held still answers', async () => {
+    const revocations = memoryRevocations();
+    const id = newId();
+    await revocations.revoke(id);
+    await revocations.close();
+    await revocations.close();
+    await assert.rejects(revocations.revoke(newId()), { code: 'ERR_REVOCATIONS_CLOSED' });
+    await assert.rejects(revocations.revokeUser('u-1'), { code: 'ERR_REVOCATIONS_CLOSED' });
+    assert.equal(revocations.isRevoked(id), true);
+  });
+});

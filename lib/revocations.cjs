@@ -1,0 +1,270 @@
+'use strict';
+
+// Revocations: which sessions and users have been signed out, held in memory (the mirror) so that
+// checking a cookie never waits on anything. Only logouts are stored, never sessions, and each only
+// until the cookies it stops would have expired anyway. `memoryRevocations` serves one process;
+// `redisRevocations` (redis-revocations.cjs) shares the same interface across a fleet.
+
+const { codedError, describe } = require('./errors.cjs');
+const { RevocationSet, isSessionId } = require('./revocation-set.cjs');
+
+/** koa-session's default maxAge: one day. */
+const DEFAULT_HORIZON = 24 * 3600 * 1000;
+/** How often the mirror drops expired entries. */
+const PRUNE_INTERVAL = 60 * 1000;
+/** The mirror keeps expiries in 32-bit seconds. */
+const MAX_UNTIL = 0xffffffff * 1000;
+const BRAND = Symbol('koa-sodium-session revocations');
+
+/**
+ * What this process knows to be revoked: session ids (in a compact set) and, per user, the latest
+ * time before which every session of theirs is revoked.
+ */
+class Mirror {
+  sessions = new RevocationSet();
+  /** @type {Map<string, { at: number, until: number }>} */
+  users = new Map();
+
+  /** Holds session `id` until `until` (ms); an entry already expired at `now` is not kept. */
+  addSession(id, until, now) {
+    if (until > now && until <= MAX_UNTIL) this.sessions.add(id, until);
+  }
+
+  /** Records that `userId`'s sessions issued before `at` are revoked until `until` (ms). */
+  addUser(userId, at, until, now) {
+    if (!(until > now)) return;
+    const entry = this.users.get(userId);
+    if (!entry) {
+      this.users.set(userId, { at, until });
+      return;
+    }
+    // The latest logout stops everything an earlier one did; keeping the later expiry too only
+    // refuses more, never less.
+    entry.at = Math.max(entry.at, at);
+    entry.until = Math.max(entry.until, until);
+  }
+
+  /** Drops what expired at `now`. */
+  prune(now) {
+    this.sessions.prune(now);
+    for (const [userId, entry] of this.users) if (!(entry.until > now)) this.users.delete(userId);
+  }
+}
+
+/**
+ * Checks a session id and returns it.
+ * @param {unknown} sessionId
+ * @returns {string}
+ */
+function toSessionId(sessionId) {
+  if (isSessionId(sessionId)) return sessionId;
+  const what = typeof sessionId === 'string' && sessionId.length === 22 ? 'with a character outside base64url' : '';
+  throw codedError(
+    TypeError,
+    'ERR_SESSION_ID',
+    `session id must be 22 base64url characters (16 random bytes, unpadded), got ${describe(sessionId)} ${what}`.trim(),
+  );
+}
+
+/**
+ * Checks a user id (a non-empty string, or a finite number taken as its String()) and returns it.
+ * @param {unknown} userId
+ * @returns {string}
+ */
+function toUserId(userId) {
+  if (typeof userId === 'number' && Number.isFinite(userId)) return String(userId);
+  if (typeof userId === 'string' && userId.length > 0) return userId;
+  throw codedError(TypeError, 'ERR_USER_ID', `user id must be a non-empty string or a number, got ${describe(userId)}`);
+}
+
+/**
+ * The time (ms) an entry may be dropped: `until` as given, or `now + horizon` when absent.
+ * @param {unknown} until
+ * @param {number} now
+ * @param {number} horizon
+ */
+function toUntil(until, now, horizon) {
+  if (until === undefined) return now + horizon;
+  if (typeof until !== 'number' || !(until >= 0 && until <= MAX_UNTIL)) {
+    throw codedError(
+      typeof until === 'number' ? RangeError : TypeError,
+      'ERR_UNTIL',
+      `until must be a time in ms before 2106, such as Date.now() + 3600000, got ${typeof until === 'number' ? until : describe(until)}`,
+    );
+  }
+  return until;
+}
+
+/**
+ * Checks a duration option in ms (positive, under ten years) and returns it.
+ * @param {string} name
+ * @param {unknown} value
+ * @param {number} [fallback] when `value` is undefined (without one, undefined is refused)
+ */
+function toDuration(name, value, fallback) {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0 && value < 10 * 365 * DEFAULT_HORIZON)) {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `${name} must be a duration in ms (a positive number under ten years), got ${typeof value === 'number' ? value : describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks that an options argument is an object (or absent) and returns it, or `{}`.
+ * @param {string} factory the function's name, for the message
+ * @param {unknown} options
+ */
+function toOptions(factory, options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `${factory}(options): options must be an object, got ${describe(options)}`,
+    );
+  }
+  return options;
+}
+
+/**
+ * The interface both backends share, over a fresh mirror. `connect(mirror)` returns the backend,
+ * which shares entries beyond this process: `{ store(entry), close(), loaded, ready }`, where an
+ * entry is `{ sessions: [{ id, until }], users: [{ userId, at, until }] }`.
+ * @param {{ horizon: number }} settings
+ * @param {(mirror: Mirror) => { store: (entry: object) => Promise<void>, close: () => Promise<void>, loaded: boolean, ready: Promise<void> }} connect
+ */
+function createRevocations(settings, connect) {
+  const mirror = new Mirror();
+  const state = { horizon: settings.horizon, closed: false };
+  const backend = connect(mirror);
+  const pruning = setInterval(() => mirror.prune(Date.now()), PRUNE_INTERVAL).unref();
+  const closedError = () =>
+    codedError(Error, 'ERR_REVOCATIONS_CLOSED', 'revocations are closed: close() was called, nothing more is stored');
+
+  const revocations = {
+    /**
+     * Revokes one session: refused in this process at once, everywhere once propagated.
+     * @param {string} sessionId
+     * @param {number} [until] ms timestamp after which the entry may be dropped
+     */
+    revoke(sessionId, until) {
+      try {
+        const now = Date.now();
+        const entry = { id: toSessionId(sessionId), until: Math.ceil(toUntil(until, now, state.horizon)) };
+        if (state.closed) throw closedError();
+        if (entry.until <= now) return Promise.resolve();
+        mirror.addSession(entry.id, entry.until, now);
+        return backend.store({ sessions: [entry], users: [] });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    /**
+     * Revokes every session of `userId` issued before now.
+     * @param {string | number} userId
+     * @param {number} [until] ms timestamp after which the entry may be dropped
+     */
+    revokeUser(userId, until) {
+      try {
+        const now = Date.now();
+        const entry = { userId: toUserId(userId), at: now, until: Math.ceil(toUntil(until, now, state.horizon)) };
+        if (state.closed) throw closedError();
+        if (entry.until <= now) return Promise.resolve();
+        mirror.addUser(entry.userId, entry.at, entry.until, now);
+        return backend.store({ sessions: [], users: [entry] });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    /**
+     * True when this process knows `sessionId` to be revoked (mirror only, never the network).
+     * @param {string} sessionId
+     */
+    isRevoked(sessionId) {
+      return mirror.sessions.has(sessionId);
+    },
+
+    /**
+     * The latest time (ms) before which `userId`'s sessions are revoked, or 0.
+     * @param {string | number} userId
+     */
+    userRevokedAt(userId) {
+      const entry = mirror.users.get(typeof userId === 'number' ? String(userId) : userId);
+      return entry !== undefined && entry.until > Date.now() ? entry.at : 0;
+    },
+
+    /** True once the mirror holds a complete load of the shared revocations. */
+    get loaded() {
+      return backend.loaded;
+    },
+
+    /** Resolves once `loaded` is true; never rejects. */
+    ready: backend.ready,
+
+    /** Stops timers and connections; see each backend for what it flushes first. */
+    async close() {
+      if (state.closed) return;
+      state.closed = true;
+      clearInterval(pruning);
+      await backend.close();
+    },
+  };
+  // Not enumerable: a copy made with spread or Object.assign is not one of ours.
+  return Object.defineProperty(revocations, BRAND, { value: state });
+}
+
+/**
+ * Revocations for a single process: the mirror is all there is.
+ * @param {{ horizon?: number }} [options] `horizon`: default lifetime of an entry, ms (default one day)
+ */
+function memoryRevocations(options) {
+  const { horizon } = toOptions('memoryRevocations', options);
+  return createRevocations({ horizon: toDuration('horizon', horizon, DEFAULT_HORIZON) }, () => ({
+    store: async () => {},
+    close: async () => {},
+    loaded: true,
+    ready: Promise.resolve(),
+  }));
+}
+
+/**
+ * True when `value` was made by `memoryRevocations` or `redisRevocations`.
+ * @param {unknown} value
+ */
+function isRevocations(value) {
+  return typeof value === 'object' && value !== null && BRAND in value;
+}
+
+/**
+ * Makes `revocations`' default entry lifetime at least `ms`, so that an entry outlives every
+ * cookie it stops (the middleware passes its longest cookie lifetime). Internal.
+ * @param {object} revocations
+ * @param {number} ms
+ */
+function extendHorizon(revocations, ms) {
+  if (!isRevocations(revocations)) {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `revocations must come from memoryRevocations() or redisRevocations(), got ${describe(revocations)}`,
+    );
+  }
+  const state = revocations[BRAND];
+  state.horizon = Math.max(state.horizon, toDuration('horizon', ms));
+}
+
+module.exports = {
+  memoryRevocations,
+  createRevocations,
+  isRevocations,
+  extendHorizon,
+  toOptions,
+  toDuration,
+  DEFAULT_HORIZON,
+};
