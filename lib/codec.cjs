@@ -115,7 +115,8 @@ const TOKEN = Symbol('koa-sodium-session metadata');
  * derived). When koa-session calls them (on its per-request options object, `this`), they keep
  * the session's metadata for the request in its RequestSession and ask for a session an older
  * key sealed to be saved again; called on their own, `encode` keeps the metadata of a session
- * object that `decode` returned, and seals any other object as a new session.
+ * object that `decode` returned, and seals any other object as a new session (whose token the
+ * native layer makes along with the nonce).
  * @param {() => Keyring | null} ringOf
  * @param {ReturnType<typeof import('./policy.cjs').sessionPolicy>} policy
  */
@@ -129,8 +130,7 @@ function sessionHooks(ringOf, policy) {
       }
       const ring = ringOf();
       if (!ring) throw codedError(Error, 'ERR_KEY_PENDING', KEY_PENDING);
-      // No token: a new session, whose token the native layer makes along with the nonce.
-      const token = fromKoaSession(this) ? requestSession(this, policy).tokenToSeal() : session[TOKEN];
+      const token = fromKoaSession(this) ? requestSession(this, policy).tokenToSeal(session) : session[TOKEN];
       return ring.seal(token, JSON.stringify(session));
     },
     decode(cookie) {
@@ -139,7 +139,8 @@ function sessionHooks(ringOf, policy) {
       const opened = openValue(ring, cookie);
       const token = policy.admit(opened);
       if (fromKoaSession(this)) {
-        requestSession(this, policy).token = token;
+        // koa-session refuses an expired session itself, next; its token must not pass to the fresh one.
+        if (!(opened.session._expire < Date.now())) requestSession(this, policy).opened(token, opened.session);
         if (opened.stale) opened.session._requireSave = true; // koa-session saves it again, with the newest key
       } else {
         Object.defineProperty(opened.session, TOKEN, { value: token });

@@ -7,6 +7,7 @@ const { keySource, keyringFor } = require('./keyring.cjs');
 const { idOf, newToken } = require('./metadata.cjs');
 const { policyFrom } = require('./policy.cjs');
 const { requestSession } = require('./request-session.cjs');
+const { extendHorizon } = require('./revocations.cjs');
 const { isSealedStore } = require('./store.cjs');
 
 /** Browsers keep a cookie only while name, value and attributes fit in 4096 bytes. */
@@ -46,20 +47,83 @@ function toLimit(value) {
 }
 
 /**
- * Refuses a store whose values this package does not seal when the policy needs metadata kept
- * with the session: a plain store or a ContextStore holds koa-session's JSON as it is.
+ * Refuses what the policy cannot enforce: a store whose values this package does not seal (a
+ * plain store or a ContextStore holds koa-session's JSON as it is), when the policy needs
+ * metadata kept with the session; and, with revocations, a cookie that never expires.
  * @param {Record<string, unknown>} sessionOpts
- * @param {{ needsSealedStore: boolean }} policy
+ * @param {ReturnType<typeof policyFrom>} policy
  */
-function checkStore(sessionOpts, policy) {
+function checkEnforceable(sessionOpts, policy) {
   const unsealed = sessionOpts.ContextStore || (sessionOpts.store && !isSealedStore(sessionOpts.store));
   if (unsealed && policy.needsSealedStore) {
     throw codedError(
       TypeError,
       'ERR_STORE_NOT_SEALED',
-      `maxLifetime needs the session's issue time sealed with it, which a ${sessionOpts.ContextStore ? 'ContextStore' : 'plain store'} does not keep: wrap the store with encryptedStore(store, { secretKey })`,
+      `maxLifetime and revocations need the session's metadata sealed with it, which a ${sessionOpts.ContextStore ? 'ContextStore' : 'plain store'} does not keep: wrap the store with encryptedStore(store, { secretKey })`,
     );
   }
+  if (policy.revocations) unbounded(policy, sessionOpts.maxAge);
+}
+
+/**
+ * Throws when revocations are on and a session with `maxAge` has no last instant at which its
+ * cookie can be used: a revocation could then never be dropped.
+ * @param {ReturnType<typeof policyFrom>} policy
+ * @param {unknown} maxAge
+ */
+function unbounded(policy, maxAge) {
+  if (policy.horizon(maxAge) !== undefined) return;
+  throw codedError(
+    TypeError,
+    'ERR_SESSION_UNBOUNDED',
+    "with revocations, every cookie must expire: maxAge 'session' cookies carry no expiry, so set maxLifetime too (a revocation lasts until the last copy of the cookie could still be used)",
+  );
+}
+
+/**
+ * Gives the app's context what koa-session's does not have: `ctx.session = null` and
+ * `ctx.session.regenerate()` end the session (revoking its id when revocations are on), and
+ * `ctx.sessionId` reads the session's id. Nothing else about `ctx.session` changes.
+ * @param {import('koa')} app
+ * @param {ReturnType<typeof policyFrom>} policy
+ */
+function extendContext(app, policy) {
+  // As koa-session does, only the first session middleware of an app defines ctx.session.
+  if (Object.hasOwn(app.context, 'sessionId')) return;
+  const { get, set, ...rest } = Object.getOwnPropertyDescriptor(app.context, 'session');
+  /** The RequestSession of `ctx`. */
+  const requestOf = (ctx) => requestSession(ctx.sessionOptions, policy);
+  Object.defineProperties(app.context, {
+    session: {
+      ...rest,
+      get() {
+        const session = get.call(this);
+        // koa-session's regenerate() on this session object ends it first.
+        if (session !== null && !Object.hasOwn(session, 'regenerate')) {
+          const { regenerate } = Object.getPrototypeOf(session);
+          Object.defineProperty(session, 'regenerate', {
+            value: (...args) => {
+              requestOf(this).end();
+              return regenerate.apply(session, args);
+            },
+          });
+        }
+        return session;
+      },
+      set(value) {
+        // Opened first, so that the id of the session that ends is known.
+        if (value === null && get.call(this) !== null) requestOf(this).end();
+        set.call(this, value);
+      },
+    },
+    sessionId: {
+      /** The current session's id (22 base64url characters), or undefined once it ended. */
+      get() {
+        return this.session === null ? undefined : idOf(requestOf(this).currentToken());
+      },
+      configurable: true,
+    },
+  });
 }
 
 /**
@@ -67,7 +131,8 @@ function checkStore(sessionOpts, policy) {
  * koa-encrypted-session. Every koa-session option passes through; `signed` is forced off because
  * the cipher authenticates the cookie. The caller's `opts` is never modified.
  * @param {object} opts koa-session options plus `secretKey` | `secret` (+ `salt`), `format`,
- *   `maxCookieBytes`, `maxLifetime`, `assumeIssuedAt`, `acceptKoaEncryptedSession`
+ *   `maxCookieBytes`, `maxLifetime`, `assumeIssuedAt`, `acceptKoaEncryptedSession`,
+ *   `revocations`, `userKey`
  * @param {import('koa')} app
  */
 function encryptedSession(opts, app) {
@@ -95,11 +160,14 @@ function encryptedSession(opts, app) {
     maxLifetime,
     assumeIssuedAt,
     acceptKoaEncryptedSession,
+    revocations,
+    userKey,
     ...sessionOpts
   } = opts;
   const use = { cookie: cookieName(sessionOpts.key), compact: isCompact(format) };
-  const policy = policyFrom({ maxLifetime, assumeIssuedAt, acceptKoaEncryptedSession });
-  checkStore(sessionOpts, policy);
+  const policy = policyFrom({ maxLifetime, assumeIssuedAt, acceptKoaEncryptedSession, revocations, userKey });
+  checkEnforceable(sessionOpts, policy);
+  if (policy.revocations) extendHorizon(policy.revocations, policy.horizon(sessionOpts.maxAge));
   const limit = toLimit(maxCookieBytes);
   const overhead = cookieOverhead(sessionOpts);
   const derived = keyringFor(keySource({ secretKey, secret, salt }), secretKey, use);
@@ -118,6 +186,7 @@ function encryptedSession(opts, app) {
       signed: false,
       // koa-session calls both hooks on its per-request options object: `this`.
       encode(json) {
+        if (policy.revocations && json._session) unbounded(policy, 'session'); // maxAge 'session' set for this request
         const value = hooks.encode.call(this, json);
         const size = overhead + value.length;
         if (size > limit) {
@@ -139,9 +208,15 @@ function encryptedSession(opts, app) {
           throw err;
         }
       },
+      valid(ctx, value) {
+        const valid = typeof sessionOpts.valid === 'function' ? Boolean(sessionOpts.valid(ctx, value)) : true;
+        if (!valid) requestSession(ctx.sessionOptions, policy).forget(); // koa-session starts a fresh session
+        return valid;
+      },
     },
     app,
   );
+  extendContext(app, policy);
 
   /** Runs koa-session for a request whose RequestSession knows its context. */
   const run = (ctx, next) => {

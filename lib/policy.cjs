@@ -1,7 +1,8 @@
 'use strict';
 
 const { codedError, describe } = require('./errors.cjs');
-const { issuedAtOf, withIssuedAt } = require('./metadata.cjs');
+const { idOf, issuedAtOf, userSinceOf, withIssuedAt } = require('./metadata.cjs');
+const { isRevocations } = require('./revocations.cjs');
 
 /** How far ahead of this server's clock an issue time may lie (another server's clock skew). */
 const CLOCK_SKEW_MS = 5000;
@@ -70,6 +71,46 @@ function toBoolean(name, value, fallback) {
 }
 
 /**
+ * Checks `userKey`: the name of the session field that holds the user's id.
+ * @param {unknown} value
+ */
+function toUserKey(value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `userKey must be the name of a session field, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks `revocations`: what `memoryRevocations()` or `redisRevocations()` returned.
+ * @param {unknown} value
+ */
+function toRevocations(value) {
+  if (value === undefined || value === null) return undefined;
+  if (!isRevocations(value)) {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `revocations must come from memoryRevocations() or redisRevocations(), got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** koa-session's maxAge when none is set: one day. */
+const ONE_DAY = 24 * 3600 * 1000;
+/**
+ * How long after a logout a request that was already in flight may still seal the session: a
+ * revocation lasts this much longer than the cookies it stops.
+ */
+const IN_FLIGHT_MS = 60_000;
+
+/**
  * The checks an opened session's metadata must pass:
  * - `maxLifetime` (ms): the session must carry an issue time, no more than a few seconds ahead
  *   of this clock, and be no older than `maxLifetime`;
@@ -77,19 +118,82 @@ function toBoolean(name, value, fallback) {
  *   koa-encrypted-session, or by this package before it stamped one) counts as issued then,
  *   never as issued when first seen;
  * - `acceptKoaEncryptedSession` (default true): false refuses legacy cookies that
- *   koa-encrypted-session sealed last, once no node runs it any more.
- * @param {{ maxLifetime?: number, assumeIssuedAt?: number, acceptKoaEncryptedSession?: boolean }} options
+ *   koa-encrypted-session sealed last, once no node runs it any more;
+ * - `revocations`: the session must not be revoked, nor, with `userKey`, its user since before
+ *   it was issued to them; and until the revocations are loaded, no session can be told apart
+ *   from a revoked one, so none is admitted.
+ * @param {{ maxLifetime?: number, assumeIssuedAt?: number, acceptKoaEncryptedSession?: boolean, revocations?: object, userKey?: string }} options
  */
-function sessionPolicy({ maxLifetime = 0, assumeIssuedAt = 0, acceptKoaEncryptedSession = true } = {}) {
+function sessionPolicy({
+  maxLifetime = 0,
+  assumeIssuedAt = 0,
+  acceptKoaEncryptedSession = true,
+  revocations,
+  userKey,
+} = {}) {
+  /** Refuses a session issued at `issued` (ms; 0 unknown) that maxLifetime cannot accept. */
+  const checkLifetime = (issued) => {
+    const now = Date.now();
+    if (issued === 0) {
+      throw refusal(
+        'ERR_COOKIE_ISSUE_TIME',
+        'lifetime',
+        'session carries no issue time (sealed by koa-encrypted-session, or before this package stamped one); set assumeIssuedAt to count such sessions from a fixed instant',
+      );
+    }
+    if (issued > now + CLOCK_SKEW_MS) {
+      throw refusal(
+        'ERR_COOKIE_ISSUE_TIME',
+        'lifetime',
+        `session issue time lies ${issued - now} ms ahead of this server's clock`,
+      );
+    }
+    if (now - issued > maxLifetime) {
+      throw refusal('ERR_COOKIE_LIFETIME', 'lifetime', `session is older than maxLifetime (${maxLifetime} ms)`);
+    }
+  };
+
+  /** Refuses a session `revocations` says was signed out. */
+  const checkRevocations = (token, session) => {
+    if (!revocations.loaded) {
+      throw refusal(
+        'ERR_REVOCATIONS_LOADING',
+        'revocations-loading',
+        'the revocations are not loaded yet (Redis unreachable since this process started), so no session can be told from a revoked one',
+      );
+    }
+    if (revocations.isRevoked(idOf(token))) {
+      throw refusal('ERR_COOKIE_REVOKED', 'revoked', 'session was signed out');
+    }
+    const user = userOf(session);
+    if (user === undefined) return;
+    const revokedAt = revocations.userRevokedAt(user);
+    if (revokedAt && (userSinceOf(token) || issuedAtOf(token)) < revokedAt) {
+      throw refusal(
+        'ERR_COOKIE_REVOKED',
+        'revoked',
+        "every session of the session's user issued before it was signed out",
+      );
+    }
+  };
+
+  /** The session's user id (its `userKey` field, as text), or undefined. */
+  const userOf = (session) => {
+    const user = userKey === undefined ? undefined : session?.[userKey];
+    return typeof user === 'string' || typeof user === 'number' ? String(user) : undefined;
+  };
+
   return {
     /** True when the policy depends on metadata a plain store would not keep. */
-    needsSealedStore: maxLifetime > 0,
+    needsSealedStore: maxLifetime > 0 || revocations !== undefined,
+    revocations,
+    userOf,
     /**
      * The token to keep for an opened session (with the assumed issue time filled in), or
      * throws the refusal.
-     * @param {{ token: string, adopted: boolean }} opened from `openValue`
+     * @param {{ token: string, adopted: boolean, session: Record<string, unknown> }} opened from `openValue`
      */
-    admit({ token, adopted }) {
+    admit({ token, adopted, session }) {
       if (adopted && !acceptKoaEncryptedSession) {
         throw refusal(
           'ERR_COOKIE_METADATA',
@@ -97,45 +201,43 @@ function sessionPolicy({ maxLifetime = 0, assumeIssuedAt = 0, acceptKoaEncrypted
           'cookie was last sealed by koa-encrypted-session, which acceptKoaEncryptedSession: false refuses',
         );
       }
-      if (!maxLifetime && !assumeIssuedAt) return token;
-      let issued = issuedAtOf(token);
-      if (issued === 0 && assumeIssuedAt) {
-        issued = assumeIssuedAt;
-        token = withIssuedAt(token, issued);
-      }
-      if (!maxLifetime) return token;
-      const now = Date.now();
-      if (issued === 0) {
-        throw refusal(
-          'ERR_COOKIE_ISSUE_TIME',
-          'lifetime',
-          'session carries no issue time (sealed by koa-encrypted-session, or before this package stamped one); set assumeIssuedAt to count such sessions from a fixed instant',
-        );
-      }
-      if (issued > now + CLOCK_SKEW_MS) {
-        throw refusal(
-          'ERR_COOKIE_ISSUE_TIME',
-          'lifetime',
-          `session issue time lies ${issued - now} ms ahead of this server's clock`,
-        );
-      }
-      if (now - issued > maxLifetime) {
-        throw refusal('ERR_COOKIE_LIFETIME', 'lifetime', `session is older than maxLifetime (${maxLifetime} ms)`);
-      }
+      if (assumeIssuedAt && issuedAtOf(token) === 0) token = withIssuedAt(token, assumeIssuedAt);
+      if (maxLifetime) checkLifetime(issuedAtOf(token));
+      if (revocations) checkRevocations(token, session);
       return token;
+    },
+    /**
+     * The last instant any copy of the cookie of a session with `token` and `maxAge` could still
+     * be accepted, counted from now; undefined when nothing bounds it.
+     * @param {string} token
+     * @param {number | 'session' | undefined} maxAge
+     */
+    lastValid(token, maxAge) {
+      const now = Date.now();
+      const byLifetime = maxLifetime ? (issuedAtOf(token) || now) + maxLifetime + CLOCK_SKEW_MS : Infinity;
+      const byCookie = maxAge === 'session' ? Infinity : now + (maxAge || ONE_DAY) + IN_FLIGHT_MS;
+      const until = Math.min(byLifetime, byCookie);
+      return Number.isFinite(until) ? until : undefined;
+    },
+    /** How long a cookie of a session with `maxAge` can last at most; undefined when unbounded. */
+    horizon(maxAge) {
+      if (maxLifetime) return maxLifetime + CLOCK_SKEW_MS + IN_FLIGHT_MS;
+      return maxAge === 'session' ? undefined : (maxAge || ONE_DAY) + IN_FLIGHT_MS;
     },
   };
 }
 
 /**
  * The policy `createCodec` and `encryptedSession` options ask for, each option checked.
- * @param {{ maxLifetime?: unknown, assumeIssuedAt?: unknown, acceptKoaEncryptedSession?: unknown }} opts
+ * @param {{ maxLifetime?: unknown, assumeIssuedAt?: unknown, acceptKoaEncryptedSession?: unknown, revocations?: unknown, userKey?: unknown }} opts
  */
 function policyFrom(opts) {
   return sessionPolicy({
     maxLifetime: toMillis('maxLifetime', opts.maxLifetime),
     assumeIssuedAt: toInstant('assumeIssuedAt', opts.assumeIssuedAt),
     acceptKoaEncryptedSession: toBoolean('acceptKoaEncryptedSession', opts.acceptKoaEncryptedSession, true),
+    revocations: toRevocations(opts.revocations),
+    userKey: toUserKey(opts.userKey),
   });
 }
 

@@ -1,6 +1,6 @@
 'use strict';
 
-const { newToken } = require('./metadata.cjs');
+const { idOf, newToken, withUserSince } = require('./metadata.cjs');
 const { sessionPolicy } = require('./policy.cjs');
 
 /** Where a request's `RequestSession` is kept on koa-session's per-request options object. */
@@ -23,14 +23,60 @@ class RequestSession {
     this.policy = policy;
     /** @type {string | undefined} the metadata token, once opened or made */
     this.token = undefined;
+    /** @type {string | undefined} the session's user id as the token last recorded it */
+    this.user = undefined;
     /** @type {string | undefined} the store key the session was read under, when not the newest key's */
     this.staleStoreKey = undefined;
   }
 
-  /** The token to seal the session with: the one it was opened with, or a new one. */
-  tokenToSeal() {
+  /**
+   * Keeps the token a cookie or store value was opened with, once the policy admitted it.
+   * @param {string} token
+   * @param {Record<string, unknown>} session
+   */
+  opened(token, session) {
+    this.token = token;
+    this.user = this.policy.userOf(session);
+  }
+
+  /** The session's token; a new one for a new session. */
+  currentToken() {
     this.token ??= newToken(Date.now());
     return this.token;
+  }
+
+  /**
+   * The token to seal `session` with: the current one, its user-since time set to now when the
+   * session's user field took a new value in this request.
+   * @param {Record<string, unknown>} session
+   */
+  tokenToSeal(session) {
+    const user = this.policy.userOf(session);
+    if (user !== undefined && user !== this.user) {
+      this.token = withUserSince(this.currentToken(), Date.now());
+      this.user = user;
+    }
+    return this.currentToken();
+  }
+
+  /**
+   * Ends the session (`ctx.session = null`, `regenerate()`): its id is revoked, when revocations
+   * are on, until the last copy of its cookie would have expired, and whatever is sealed next is
+   * a new session. The revocation holds in this process at once; it reaches the others without
+   * the response waiting for it.
+   */
+  end() {
+    const { token, policy, ctx } = this;
+    this.forget();
+    if (token === undefined || !policy.revocations) return;
+    const until = policy.lastValid(token, ctx?.sessionOptions.maxAge);
+    policy.revocations.revoke(idOf(token), until).catch((err) => ctx?.app.emit('error', err, ctx));
+  }
+
+  /** Drops the token of a session koa-session refused after it was opened (expired, or not `valid`). */
+  forget() {
+    this.token = undefined;
+    this.user = undefined;
   }
 
   /**

@@ -92,13 +92,15 @@ function encryptedStore(store, opts) {
             throw refusal('ERR_COOKIE_NOT_OBJECT', 'not-object', `stored session is ${describe(s)}, not an object`);
           }
           if (request) {
-            request.token = request.policy.admit(opened);
+            request.opened(request.policy.admit({ ...opened, session: s }), s);
             if (index > 0) request.staleStoreKey = key;
           }
           if (index > 0 || opened.stale) s._requireSave = true; // koa-session saves it again, with the newest key
           return s;
         } catch (err) {
           reject(request, err.reason ?? 'malformed');
+          // A revoked session's value goes, so that nothing written back after a logout stays.
+          if (err.reason === 'revoked') await store.destroy(key, options);
           return undefined;
         }
       }
