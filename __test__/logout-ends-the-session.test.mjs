@@ -152,9 +152,13 @@ describe('revocation options', () => {
     });
     makeApp(encryptedSession, { secretKey: KEY, revocations, maxAge: 'session', maxLifetime: 3_600_000 });
     const store = { get: async () => undefined, set: async () => {}, destroy: async () => {} };
-    assert.throws(() => makeApp(encryptedSession, { secretKey: KEY, revocations, store }), { code: 'ERR_STORE_NOT_SEALED' });
+    assert.throws(() => makeApp(encryptedSession, { secretKey: KEY, revocations, store }), {
+      code: 'ERR_STORE_NOT_SEALED',
+    });
     for (const bad of [{}, { isRevoked: () => false }, 'redis://x']) {
-      assert.throws(() => makeApp(encryptedSession, { secretKey: KEY, revocations: bad }), { code: 'ERR_OPTION_VALUE' });
+      assert.throws(() => makeApp(encryptedSession, { secretKey: KEY, revocations: bad }), {
+        code: 'ERR_OPTION_VALUE',
+      });
     }
     assert.throws(() => makeApp(encryptedSession, { secretKey: KEY, revocations, userKey: 5 }), {
       code: 'ERR_OPTION_VALUE',
