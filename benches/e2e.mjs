@@ -10,10 +10,12 @@ import { median } from './median.mjs';
 const SERVER = fileURLToPath(new URL('./servers/e2e-server.mjs', import.meta.url));
 const E2E_CONTENDERS = [
   'koa-sodium-session (compact)',
+  'koa-sodium-session (compact, revocations on)',
   'koa-sodium-session (legacy)',
   'koa-encrypted-session 3.0.7',
   'koa-session, signed (default)',
   'koa-session, unsigned',
+  'koa-session 7.0.2, signed (default)',
   'koa-session 7.0.2, unsigned',
 ];
 

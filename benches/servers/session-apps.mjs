@@ -1,12 +1,24 @@
 // The session middlewares the end-to-end and pipeline benchmarks compare, each in a Koa app whose
 // handler reads and rewrites the session on every request (`?size=` characters of data).
+import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
 import legacyEncryptedSession from 'koa-encrypted-session';
 import session from 'koa-session';
 import session7 from 'koa-session-7';
-import encryptedSession from '../../index.mjs';
+import encryptedSession, { memoryRevocations } from '../../index.mjs';
 
 const key = Buffer.alloc(32, 7);
+
+/**
+ * Revocations as a busy fleet holds them: 100 000 revoked sessions and 1 000 users signed out
+ * everywhere (none of them the benchmark's), so that every check looks through a full mirror.
+ */
+function busyRevocations() {
+  const revocations = memoryRevocations();
+  for (let i = 0; i < 100_000; i++) revocations.revoke(randomBytes(16).toString('base64url'));
+  for (let i = 0; i < 1_000; i++) revocations.revokeUser(`other-user-${i}`);
+  return revocations;
+}
 
 /** koa-session's own cookie encoding (base64 JSON), passed as hooks as this package passes its own. */
 const base64Json = {
@@ -17,6 +29,8 @@ const base64Json = {
 /** Contender name → the middleware it installs on `app`. */
 export const MIDDLEWARES = {
   'koa-sodium-session (compact)': (app) => encryptedSession({ secretKey: key, format: 'compact' }, app),
+  'koa-sodium-session (compact, revocations on)': (app) =>
+    encryptedSession({ secretKey: key, format: 'compact', revocations: busyRevocations(), userKey: 'userId' }, app),
   'koa-sodium-session (legacy)': (app) => encryptedSession({ secretKey: key }, app),
   'koa-encrypted-session 3.0.7': (app) => legacyEncryptedSession({ secretKey: key }, app),
   'koa-session, signed (default)': (app) => {
@@ -24,6 +38,10 @@ export const MIDDLEWARES = {
     return session({}, app);
   },
   'koa-session, unsigned': (app) => session({ signed: false }, app),
+  'koa-session 7.0.2, signed (default)': (app) => {
+    app.keys = ['a signing key for the benchmark'];
+    return session7({}, app);
+  },
   'koa-session 7.0.2, unsigned': (app) => session7({ signed: false }, app),
   'koa-session 7.0.2, unsigned, hooks given': (app) => session7({ signed: false, ...base64Json }, app),
 };
@@ -34,7 +52,10 @@ export function sessionApp(name) {
   app.use(MIDDLEWARES[name](app));
   app.use((ctx) => {
     const size = Number(ctx.query.size ?? 0);
-    if (ctx.session.data === undefined) ctx.session.data = 'x'.repeat(size);
+    if (ctx.session.data === undefined) {
+      ctx.session.userId = 'u-1';
+      ctx.session.data = 'x'.repeat(size);
+    }
     ctx.session.views = (ctx.session.views ?? 0) + 1;
     ctx.body = 'ok';
   });
