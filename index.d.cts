@@ -54,6 +54,13 @@ declare namespace encryptedSession {
       CodecOptions {
     /** Largest cookie (name, value and attributes) to set, default 4096; past it saving throws `ERR_SESSION_TOO_LARGE`. */
     maxCookieBytes?: number;
+    /**
+     * Logouts that end the session everywhere: from `memoryRevocations()` or `redisRevocations()`.
+     * `ctx.session = null` and `regenerate()` then revoke the session's id.
+     */
+    revocations?: Revocations;
+    /** The session field holding the user's id, which `revocations.revokeUser(id)` matches. */
+    userKey?: string;
     /** Ignored: the cipher authenticates the cookie, so it is never signed. */
     signed?: boolean;
     /** Not allowed: this package owns the hooks. */
@@ -82,6 +89,8 @@ declare namespace encryptedSession {
     | 'not-object'
     | 'metadata'
     | 'lifetime'
+    | 'revoked'
+    | 'revocations-loading'
     | 'key-pending';
 
   /** Emitted on the app as `session:rejected` when a cookie is refused (never with its contents). */
@@ -109,6 +118,8 @@ declare namespace encryptedSession {
       | 'ERR_COOKIE_METADATA'
       | 'ERR_COOKIE_ISSUE_TIME'
       | 'ERR_COOKIE_LIFETIME'
+      | 'ERR_COOKIE_REVOKED'
+      | 'ERR_REVOCATIONS_LOADING'
       | 'ERR_KEY_PENDING';
     reason: CookieRefusalReason;
   }
@@ -129,13 +140,14 @@ declare namespace encryptedSession {
     | 'ERR_OPTION_VALUE'
     | 'ERR_STORE'
     | 'ERR_STORE_NOT_SEALED'
+    | 'ERR_SESSION_UNBOUNDED'
     | 'ERR_HOOKS_OWNED';
 
   /**
    * Codes of errors raised while serving: an oversized session, a session saved before a
    * passphrase's key is derived, or no loadable native addon.
    */
-  export type RuntimeErrorCode = 'ERR_SESSION_TOO_LARGE' | 'ERR_KEY_PENDING' | 'ERR_NATIVE_ADDON';
+  export type RuntimeErrorCode = 'ERR_SESSION_TOO_LARGE' | 'ERR_SESSION_UNBOUNDED' | 'ERR_KEY_PENDING' | 'ERR_NATIVE_ADDON';
 
   /** The encode/decode pair the middleware uses, for use without Koa. */
   export function createCodec(opts: CodecOptions): Codec;
@@ -244,6 +256,17 @@ declare namespace encryptedSession {
   const self: typeof encryptedSession;
 
   export { self as encryptedSession, self as default };
+}
+
+declare module 'koa' {
+  interface ExtendableContext {
+    /**
+     * The current session's id (22 base64url characters), sealed with it, the same for as long as
+     * the session lasts; `undefined` once `ctx.session = null` ended it. Pass it to
+     * `revocations.revoke(id)` to sign that session out ("sign out that device").
+     */
+    readonly sessionId: string | undefined;
+  }
 }
 
 export = encryptedSession;

@@ -53,6 +53,8 @@ try {
     | 'not-object'
     | 'metadata'
     | 'lifetime'
+    | 'revoked'
+    | 'revocations-loading'
     | 'key-pending' = refused.reason;
   void reason;
 }
@@ -70,6 +72,10 @@ encryptedSession({ secretKey: 42 }, app);
 encryptedSession({ secretKey: key, encode: (s: object) => JSON.stringify(s) }, app);
 
 app.on('session:rejected', ({ ctx, reason }: SessionRejectedEvent) => console.log(ctx.path, reason));
+app.use(async (ctx) => {
+  const id: string | undefined = ctx.sessionId;
+  void id;
+});
 // @ts-expect-error maxCookieBytes is a number
 encryptedSession({ secretKey: key, maxCookieBytes: '4k' }, app);
 
@@ -82,6 +88,7 @@ const refused: boolean = revocations.isRevoked('AAAAAAAAAAAAAAAAAAAAAA');
 const at: number = revocations.userRevokedAt('u-1');
 const loaded: boolean = revocations.loaded;
 void [refused, at, loaded, revocations.ready, revocations.close()];
+app.use(encryptedSession({ secretKey: key, revocations, userKey: 'userId', maxLifetime: 864e5 }, app));
 redisRevocations({ url: 'redis://127.0.0.1:6379', prefix: 'app:', onError: (err: Error) => console.error(err) });
 redisRevocations({ client: new IORedis(), closeTimeout: 5000 });
 redisRevocations({ client: createClient() });
