@@ -72,9 +72,6 @@ const BACKENDS = {
       return s;
     };
     const admin = store().redis;
-    for (let i = 0; i < 50 && (await admin.ping().catch(() => '')) !== 'PONG'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     return {
       store,
       raw: {

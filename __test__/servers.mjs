@@ -17,7 +17,7 @@ export async function freePort() {
   return port;
 }
 
-/** Starts redis-server without persistence; returns `{ url, stop }`. */
+/** Starts redis-server without persistence and waits until it accepts connections; returns `{ url, stop }`. */
 export async function startRedis() {
   if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
   const port = await freePort();
@@ -31,6 +31,19 @@ export async function startRedis() {
     '--appendonly',
     'no',
   ]);
+  await new Promise((resolve, reject) => {
+    let log = '';
+    const onExit = (code) => reject(new Error(`redis-server exited with ${code}: ${log}`));
+    const onData = (chunk) => {
+      log += chunk;
+      if (!log.includes('Ready to accept connections')) return;
+      child.stdout.off('data', onData).resume();
+      child.off('exit', onExit);
+      resolve();
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
