@@ -64,7 +64,7 @@ function bunSummary(output) {
 
 /** Deno's own summary line: it counts each file's top-level tests, and each `it` in a `describe` as a step. */
 function denoSummary(output) {
-  return output.match(/^(?:ok|FAILED) \| (\d+ passed.*?)(?: \(\d+m?s\))?$/m)?.[1];
+  return output.match(/^(?:ok|FAILED) \| (\d+ passed.*?)(?: \([\dms]+\))?$/m)?.[1];
 }
 
 /** `npm test` under Node.js `version`, with `extra` in its environment. */
