@@ -1,14 +1,24 @@
-// The demo's login flow, with sessions in the cookie and in real Redis and PostgreSQL servers
-// started on free loopback ports (.ci/run installs both).
+// The demo's login flow and its hardening, with sessions in the cookie and in real Redis and
+// PostgreSQL servers started on free loopback ports (.ci/run installs both).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../examples/demo/app.mjs';
 import { postgresStore, redisStore } from '../examples/demo/stores.mjs';
+import { authenticate } from '../examples/demo/users.mjs';
 import { cookieValue, KEY, notInstalled, sessionCookie } from './helpers.mjs';
 import { startPostgres, startRedis } from './servers.mjs';
 
 const login = (agent, password = 'wonderland') => agent.post('/login').send({ username: 'alice', password });
+const INVALID = { error: 'Invalid username or password.' };
+
+/** The text of the element with `id` in a page, HTML entities decoded. */
+function textOf(html, id) {
+  const match = html.match(new RegExp(`id="${id}">([^<]*)<`));
+  assert.ok(match, `the page has #${id}`);
+  const entities = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+  return match[1].replace(/&(amp|lt|gt|quot|#39);/g, (_, name) => entities[name]);
+}
 
 describe('demo: cookie sessions', () => {
   const app = createApp({ secretKey: KEY });
@@ -21,12 +31,13 @@ describe('demo: cookie sessions', () => {
     await agent.get('/dashboard').expect(401);
   });
 
-  it('refuses a wrong password or user with one generic message', async () => {
+  it('refuses a wrong password, an unknown user or a name from Object.prototype with one generic 401', async () => {
     const agent = request.agent(app.callback());
-    const wrong = await login(agent, 'nope').expect(401);
-    const unknown = await agent.post('/login').send({ username: 'bob', password: 'wonderland' }).expect(401);
-    assert.deepEqual(wrong.body, { error: 'Invalid username or password.' });
-    assert.deepEqual(unknown.body, wrong.body);
+    await login(agent, 'nope').expect(401, INVALID);
+    for (const username of ['bob', '__proto__', 'constructor', 'toString', 'hasOwnProperty', ['alice'], 7]) {
+      await agent.post('/login').send({ username, password: 'wonderland' }).expect(401, INVALID);
+    }
+    await agent.post('/login').type('form').send({ username: '__proto__', password: 'x' }).expect(401);
     await agent.get('/me').expect(401);
   });
 
@@ -44,11 +55,112 @@ describe('demo: cookie sessions', () => {
     assert.match(cookieValue(cookie), /^v\d+\./);
     assert.doesNotMatch(cookieValue(cookie), /alice|admin/);
   });
+
+  it('starts the signed-in session empty: nothing from before the login carries over', async () => {
+    const agent = request.agent(app.callback());
+    await agent.get('/').expect(200);
+    assert.equal(textOf((await agent.get('/').expect(200)).text, 'visits'), '2');
+    await login(agent).expect(200);
+    assert.equal(textOf((await agent.get('/').expect(200)).text, 'visits'), '1');
+  });
+
+  it('shows on the dashboard the cookie the browser sent, its size and the session opened from it', async () => {
+    const agent = request.agent(app.callback());
+    const cookie = sessionCookie(await login(agent).expect(200), 'demo.sid');
+    const page = (await agent.get('/dashboard').expect(200)).text;
+    assert.equal(textOf(page, 'cookie'), cookie);
+    assert.equal(textOf(page, 'cookie-size'), `${cookie.length} bytes`);
+    assert.deepEqual(JSON.parse(textOf(page, 'session')), { userId: 'u-1', role: 'admin' });
+    assert.doesNotMatch(page, /id="store-key"/);
+  });
+});
+
+describe('demo: the password check', () => {
+  /** The hashes `authenticate(username, password)` compared against. */
+  async function compared(username, password) {
+    const hashes = [];
+    await authenticate(username, password, async (_, hash) => {
+      hashes.push(hash);
+      return false;
+    });
+    return hashes;
+  }
+
+  it('runs one bcrypt comparison at the same cost whether the user exists or not', async () => {
+    const [alice] = await compared('alice', 'nope');
+    assert.match(alice, /^\$2b\$10\$/);
+    for (const [username, password] of [
+      ['bob', 'wonderland'],
+      ['__proto__', 'x'],
+      ['toString', 'x'],
+      [undefined, undefined],
+      [{}, 42],
+    ]) {
+      const hashes = await compared(username, password);
+      assert.equal(hashes.length, 1, `one comparison for ${String(username)}`);
+      assert.notEqual(hashes[0], alice);
+      assert.equal(hashes[0].slice(0, 7), alice.slice(0, 7), 'the same bcrypt version and cost');
+      assert.equal(hashes[0].length, alice.length);
+    }
+  });
+
+  it('signs alice in with her password only', async () => {
+    assert.equal((await authenticate('alice', 'wonderland')).id, 'u-1');
+    assert.equal(await authenticate('alice', 'nope'), null);
+    assert.equal(await authenticate('bob', 'wonderland'), null);
+  });
+});
+
+describe('demo: cross-site posts', () => {
+  const app = createApp({ secretKey: KEY });
+  const CROSS_SITE = [{ Origin: 'http://evil.example' }, { 'Sec-Fetch-Site': 'cross-site' }, { Origin: 'null' }];
+
+  it('refuses a cross-site POST to /login, /logout and /notes with 403', async () => {
+    for (const path of ['/login', '/logout', '/notes']) {
+      for (const headers of [...CROSS_SITE, { 'Sec-Fetch-Site': 'same-site' }]) {
+        const res = await request(app.callback())
+          .post(path)
+          .set(headers)
+          .type('form')
+          .send({ username: 'alice', password: 'wonderland' });
+        assert.equal(res.status, 403, `${path} with ${JSON.stringify(headers)}`);
+        assert.equal(sessionCookie(res, 'demo.sid'), undefined, 'no session started');
+      }
+    }
+  });
+
+  it('keeps a signed-in session as it was when another site posts to /notes or /logout', async () => {
+    const agent = request.agent(app.callback());
+    await login(agent).expect(200);
+    await agent.post('/notes').set(CROSS_SITE[0]).type('form').send({ note: 'planted' }).expect(403);
+    await agent.post('/logout').set(CROSS_SITE[1]).expect(403);
+    const page = (await agent.get('/dashboard').expect(200)).text;
+    assert.doesNotMatch(page, /planted/);
+  });
+
+  it('accepts posts from the same origin, and from clients that are not browsers', async () => {
+    const post = () => request(app.callback()).post('/login').send({ username: 'alice', password: 'wonderland' });
+    await post().set({ Host: 'demo.test', Origin: 'http://demo.test' }).expect(200);
+    await post().set({ 'Sec-Fetch-Site': 'same-origin', Origin: 'http://demo.test' }).expect(200);
+    await post().set({ 'Sec-Fetch-Site': 'none' }).expect(200);
+    await post().expect(200);
+  });
+
+  it('does not believe X-Forwarded-Host unless told the app is behind a proxy', async () => {
+    const spoofed = { Origin: 'http://evil.example', 'X-Forwarded-Host': 'evil.example' };
+    await request(app.callback()).post('/login').set(spoofed).expect(403);
+    const proxied = createApp({ secretKey: KEY, trustProxy: true });
+    await request(proxied.callback())
+      .post('/login')
+      .set(spoofed)
+      .send({ username: 'alice', password: 'x' })
+      .expect(401);
+  });
 });
 
 describe('demo: behind an HTTPS proxy', () => {
   it('marks the cookie Secure, httpOnly and SameSite=Lax', async () => {
-    const app = createApp({ secretKey: KEY, secure: true });
+    const app = createApp({ secretKey: KEY, secure: true, trustProxy: true });
     const res = await login(request(app.callback())).set('X-Forwarded-Proto', 'https').expect(200);
     const line = res.headers['set-cookie'].find((l) => l.startsWith('demo.sid='));
     assert.match(line, /; secure/);
@@ -58,22 +170,9 @@ describe('demo: behind an HTTPS proxy', () => {
 });
 
 /**
- * `store` with the keys it was given to set recorded in `store.keys`, oldest first: encryptedStore
- * hands the store a keyed hash of each session id, never the id.
- */
-function recording(store) {
-  const set = store.set;
-  store.keys = [];
-  store.set = (key, ...rest) => {
-    store.keys.push(key);
-    return set(key, ...rest);
-  };
-  return store;
-}
-
-/**
- * The external stores the demo supports, each with raw access to what its server holds by
- * store key. `open` starts the server and returns `{ store(), raw: { get, set, exists, ttl }, stop }`.
+ * The external stores the demo supports, each with raw access to what its server holds: `open`
+ * starts the server and returns `{ store(), raw: { entries, set, clear }, stop }`, where
+ * `entries()` lists `{ key, value, ttl }` for every session held, under the key the server holds it by.
  */
 const BACKENDS = {
   Redis: async () => {
@@ -81,21 +180,24 @@ const BACKENDS = {
     if (!server) return undefined;
     const stores = [];
     const store = () => {
-      const s = recording(redisStore(server.url));
+      const s = redisStore(server.url);
       stores.push(s);
       return s;
     };
     const admin = store().redis;
-    for (let i = 0; i < 50 && (await admin.ping().catch(() => '')) !== 'PONG'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     return {
       store,
       raw: {
-        get: (key) => admin.get(`sess:${key}`),
-        set: (key, value) => admin.set(`sess:${key}`, value, 'PX', 60_000),
-        exists: async (key) => (await admin.exists(`sess:${key}`)) === 1,
-        ttl: (key) => admin.pttl(`sess:${key}`),
+        entries: async () =>
+          Promise.all(
+            (await admin.keys('sess:*')).map(async (key) => ({
+              key,
+              value: await admin.get(key),
+              ttl: await admin.pttl(key),
+            })),
+          ),
+        set: (key, value) => admin.set(key, value, 'PX', 60_000),
+        clear: () => admin.flushall(),
       },
       stop: () => {
         for (const s of stores) s.redis.disconnect();
@@ -108,21 +210,23 @@ const BACKENDS = {
     if (!server) return undefined;
     const stores = [];
     const store = () => {
-      const s = recording(postgresStore(server.url));
+      const s = postgresStore(server.url);
       stores.push(s);
       return s;
     };
     const admin = store();
     await admin.get('warm-up'); // creates the table
-    const row = async (id) =>
-      (await admin.pool.query('SELECT value, expires_at FROM koa_sessions WHERE id = $1', [id])).rows[0];
     return {
       store,
       raw: {
-        get: async (id) => (await row(id))?.value,
-        set: (id, value) => admin.pool.query('UPDATE koa_sessions SET value = $2 WHERE id = $1', [id, value]),
-        exists: async (id) => (await row(id)) !== undefined,
-        ttl: async (id) => new Date((await row(id)).expires_at).getTime() - Date.now(),
+        entries: async () =>
+          (await admin.pool.query('SELECT id, value, expires_at FROM koa_sessions')).rows.map((row) => ({
+            key: row.id,
+            value: row.value,
+            ttl: new Date(row.expires_at).getTime() - Date.now(),
+          })),
+        set: (key, value) => admin.pool.query('UPDATE koa_sessions SET value = $2 WHERE id = $1', [key, value]),
+        clear: () => admin.pool.query('DELETE FROM koa_sessions'),
       },
       stop: async () => {
         await Promise.all(stores.map((s) => s.close()));
@@ -138,48 +242,65 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     before(async () => {
       backend = await open();
     });
+    beforeEach(() => backend?.raw.clear());
     after(() => backend?.stop());
 
-    it('holds sealed values only, with an expiry, bound to a session id that login regenerates', async (t) => {
+    /** The one session the store holds. */
+    async function onlyEntry() {
+      const entries = await backend.raw.entries();
+      assert.equal(entries.length, 1, `${name} holds ${entries.length} sessions`);
+      return entries[0];
+    }
+
+    it('holds sealed values only, with an expiry, under a session id that login regenerates', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
-      const store = backend.store();
-      const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
       const first = sessionCookie(await agent.get('/').expect(200), 'demo.sid');
-      const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
-      assert.notEqual(id, cookieValue(first), 'login gives a new session id');
-      const [before, after] = [store.keys[0], store.keys.at(-1)];
-      assert.equal(await backend.raw.exists(before), false, 'the old session is gone');
-      assert.ok(!after.includes(id), 'the store never sees the session id');
-      const stored = await backend.raw.get(after);
-      assert.match(stored, /^v\d+\.[A-Za-z0-9_-]+$/);
-      assert.doesNotMatch(stored, /alice|admin|u-1|\{/);
-      const ttl = await backend.raw.ttl(after);
-      assert.ok(ttl > 24 * 3600 * 1000 && ttl <= 24 * 3600 * 1000 + 10_000, `expires in ${ttl} ms`);
+      const before = await onlyEntry();
+      const cookie = sessionCookie(await login(agent).expect(200), 'demo.sid');
+      assert.notEqual(cookie, first, 'login gives a new session id');
+      const stored = await onlyEntry();
+      assert.notEqual(stored.key, before.key, 'the old session is gone');
+      assert.match(stored.value, /^v\d+\.[A-Za-z0-9_-]+$/);
+      assert.doesNotMatch(stored.value, /alice|admin|u-1|\{/);
+      assert.ok(
+        stored.ttl > 24 * 3600 * 1000 && stored.ttl <= 24 * 3600 * 1000 + 10_000,
+        `expires in ${stored.ttl} ms`,
+      );
     });
 
     it('keeps the session across an app restart, and logout deletes it', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
-      const store = backend.store();
-      const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
-      const id = cookieValue(sessionCookie(await login(agent).expect(200), 'demo.sid'));
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const cookie = sessionCookie(await login(agent).expect(200), 'demo.sid');
       const restarted = request(createApp({ secretKey: KEY, store: backend.store() }).callback());
       await restarted
         .get('/me')
-        .set('Cookie', `demo.sid=${id}`)
+        .set('Cookie', cookie)
         .expect(200, { user: { name: 'alice', role: 'admin' } });
       await agent.post('/logout').expect(302);
-      assert.equal(await backend.raw.exists(store.keys.at(-1)), false);
+      assert.deepEqual(await backend.raw.entries(), []);
     });
 
     it('refuses a value altered in the store', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
-      const store = backend.store();
-      const agent = request.agent(createApp({ secretKey: KEY, store }).callback());
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
       await login(agent).expect(200);
-      const key = store.keys.at(-1);
-      const stored = await backend.raw.get(key);
-      await backend.raw.set(key, `${stored.slice(0, 20)}${stored[20] === 'A' ? 'B' : 'A'}${stored.slice(21)}`);
+      const { key, value } = await onlyEntry();
+      await backend.raw.set(key, `${value.slice(0, 20)}${value[20] === 'A' ? 'B' : 'A'}${value.slice(21)}`);
       await agent.get('/me').expect(401);
+    });
+
+    it('shows on the dashboard the session id in the cookie and what the store holds under which key', async (t) => {
+      if (!backend) return t.skip(notInstalled(name));
+      const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
+      const cookie = sessionCookie(await login(agent).expect(200), 'demo.sid');
+      const { key, value } = await onlyEntry();
+      const page = (await agent.get('/dashboard').expect(200)).text;
+      assert.equal(textOf(page, 'cookie'), cookie);
+      assert.equal(textOf(page, 'store-key'), key);
+      assert.equal(textOf(page, 'store-value'), value);
+      assert.deepEqual(JSON.parse(textOf(page, 'session')), { userId: 'u-1', role: 'admin' });
     });
   });
 }

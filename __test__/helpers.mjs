@@ -1,6 +1,6 @@
 // Shared test fixtures: Koa apps with a session counter, cookie plumbing for supertest, and a copy
 // of lib/ that sees only chosen Redis client libraries.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Koa from 'koa';
@@ -9,6 +9,16 @@ import request from 'supertest';
 export const KEY = Buffer.from('EsAg64LMvGITBBz1ZGLfDNU/MYqGDpTzJ1u4BsvIfTw=', 'base64');
 export const SECRET = 'a passphrase of at least thirty-two bytes';
 export const SALT = 'sixteen-byte-slt';
+
+/** The version of the Koa that `import 'koa'` gives here (Koa 2 under `--import ./__test__/koa-2.mjs`). */
+export const KOA_VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('koa')))).version;
+
+/** The runtime running the tests, with its version. */
+export const RUNTIME = process.versions.bun
+  ? `Bun ${process.versions.bun}`
+  : globalThis.Deno
+    ? `Deno ${globalThis.Deno.version.deno}`
+    : `Node.js ${process.versions.node}`;
 
 /**
  * The skip reason for a test whose system program (a database server, a browser) is missing. With

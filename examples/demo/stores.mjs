@@ -3,22 +3,41 @@ import Redis from 'ioredis';
 import pg from 'pg';
 
 /**
+ * `store`, recording for each request what it read: `ctx.state.storeRead` becomes `{ key, value }`,
+ * the value as the store answered and the key it holds it under (`store.keyFor(id)` when the
+ * store adds a prefix; koa-session passes `{ ctx }` to the store).
+ * @param {{ get: Function, set: Function, destroy: Function, keyFor?: (id: string) => string }} store
+ */
+export function showingReads(store) {
+  return {
+    ...store,
+    async get(id, maxAge, options) {
+      const value = await store.get(id, maxAge, options);
+      if (options?.ctx) options.ctx.state.storeRead = { key: store.keyFor?.(id) ?? id, value };
+      return value;
+    },
+  };
+}
+
+/**
  * A koa-session store over Redis (ioredis): the TTL follows the session's maxAge, destroy
  * deletes the key.
  * @param {string} url e.g. redis://127.0.0.1:6379
  */
 export function redisStore(url) {
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  const key = (id) => `sess:${id}`;
+  /** The Redis key of the session `id`. */
+  const keyFor = (id) => `sess:${id}`;
   return {
     redis,
-    get: async (id) => (await redis.get(key(id))) ?? undefined,
+    keyFor,
+    get: async (id) => (await redis.get(keyFor(id))) ?? undefined,
     set: async (id, value, maxAge) => {
-      if (typeof maxAge === 'number') await redis.set(key(id), value, 'PX', maxAge);
-      else await redis.set(key(id), value);
+      if (typeof maxAge === 'number') await redis.set(keyFor(id), value, 'PX', maxAge);
+      else await redis.set(keyFor(id), value);
     },
     destroy: async (id) => {
-      await redis.del(key(id));
+      await redis.del(keyFor(id));
     },
   };
 }
