@@ -147,7 +147,11 @@ declare namespace encryptedSession {
    * Codes of errors raised while serving: an oversized session, a session saved before a
    * passphrase's key is derived, or no loadable native addon.
    */
-  export type RuntimeErrorCode = 'ERR_SESSION_TOO_LARGE' | 'ERR_SESSION_UNBOUNDED' | 'ERR_KEY_PENDING' | 'ERR_NATIVE_ADDON';
+  export type RuntimeErrorCode =
+    | 'ERR_SESSION_TOO_LARGE'
+    | 'ERR_SESSION_UNBOUNDED'
+    | 'ERR_KEY_PENDING'
+    | 'ERR_NATIVE_ADDON';
 
   /** The encode/decode pair the middleware uses, for use without Koa. */
   export function createCodec(opts: CodecOptions): Codec;
