@@ -6,7 +6,8 @@ import request from 'supertest';
 import { createApp } from '../examples/demo/app.mjs';
 import { postgresStore, redisStore } from '../examples/demo/stores.mjs';
 import { authenticate } from '../examples/demo/users.mjs';
-import { cookieValue, KEY, notInstalled, sessionCookie } from './helpers.mjs';
+import { redisRevocations } from '../index.mjs';
+import { cookieValue, eventually, KEY, notInstalled, sessionCookie } from './helpers.mjs';
 import { startPostgres, startRedis } from './servers.mjs';
 
 const login = (agent, password = 'wonderland') => agent.post('/login').send({ username: 'alice', password });
@@ -72,6 +73,26 @@ describe('demo: cookie sessions', () => {
     assert.equal(textOf(page, 'cookie-size'), `${cookie.length} bytes`);
     assert.deepEqual(JSON.parse(textOf(page, 'session')), { userId: 'u-1', role: 'admin' });
     assert.doesNotMatch(page, /id="store-key"/);
+  });
+});
+
+describe('demo: signing out ends the session', () => {
+  it('a copy of the cookie taken before signing out no longer signs anyone in', async () => {
+    const app = createApp({ secretKey: KEY });
+    const cookie = sessionCookie(await login(request(app.callback())).expect(200), 'demo.sid');
+    await request(app.callback()).post('/logout').set('Cookie', cookie).expect(302);
+    await request(app.callback()).get('/me').set('Cookie', cookie).expect(401);
+  });
+
+  it('sign out everywhere ends the sessions of every device, and the dashboard shows the session id', async () => {
+    const app = createApp({ secretKey: KEY });
+    const phone = sessionCookie(await login(request(app.callback())).expect(200), 'demo.sid');
+    const laptop = request.agent(app.callback());
+    await login(laptop).expect(200);
+    assert.match(textOf((await laptop.get('/dashboard').expect(200)).text, 'session-id'), /^[A-Za-z0-9_-]{22}$/);
+    await laptop.post('/logout-everywhere').expect(302);
+    await request(app.callback()).get('/me').set('Cookie', phone).expect(401);
+    await laptop.get('/me').expect(401);
   });
 });
 
@@ -185,8 +206,15 @@ const BACKENDS = {
       return s;
     };
     const admin = store().redis;
+    const shared = [];
     return {
       store,
+      /** Logouts shared through this Redis, as `npm run demo` does in Redis mode. */
+      revocations: () => {
+        const revocations = redisRevocations({ url: server.url });
+        shared.push(revocations);
+        return revocations;
+      },
       raw: {
         entries: async () =>
           Promise.all(
@@ -199,7 +227,8 @@ const BACKENDS = {
         set: (key, value) => admin.set(key, value, 'PX', 60_000),
         clear: () => admin.flushall(),
       },
-      stop: () => {
+      stop: async () => {
+        await Promise.all(shared.map((revocations) => revocations.close()));
         for (const s of stores) s.redis.disconnect();
         server.stop();
       },
@@ -280,6 +309,23 @@ for (const [name, open] of Object.entries(BACKENDS)) {
         .expect(200, { user: { name: 'alice', role: 'admin' } });
       await agent.post('/logout').expect(302);
       assert.deepEqual(await backend.raw.entries(), []);
+    });
+
+    it('signing out on one process ends the session on another (Redis: through redisRevocations)', async (t) => {
+      if (!backend) return t.skip(notInstalled(name));
+      if (!backend.revocations) return; // PostgreSQL mode keeps logouts in its one process
+      const [a, b] = [1, 2].map(() =>
+        request(createApp({ secretKey: KEY, store: backend.store(), revocations: backend.revocations() }).callback()),
+      );
+      const cookie = sessionCookie(await login(a).expect(200), 'demo.sid');
+      const { key, value } = await onlyEntry();
+      await b.get('/me').set('Cookie', cookie).expect(200);
+      await a.post('/logout').set('Cookie', cookie).expect(302);
+      await backend.raw.set(key, value); // written back, as by a request in flight
+      await eventually(
+        'the other process signs it out',
+        async () => (await b.get('/me').set('Cookie', cookie)).status === 401,
+      );
     });
 
     it('refuses a value altered in the store', async (t) => {

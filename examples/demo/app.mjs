@@ -3,7 +3,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import encryptedSession, { encryptedStore } from '../../index.mjs';
+import encryptedSession, { encryptedStore, memoryRevocations } from '../../index.mjs';
 import { dashboard, home, message } from './pages.mjs';
 import { sameOriginOnly } from './same-origin.mjs';
 import { showingReads } from './stores.mjs';
@@ -18,8 +18,11 @@ async function requireUser(ctx, next) {
   ctx.body = message('Signed out', 'Please <a href="/">sign in</a>.');
 }
 
-/** The routes: `/`, `POST /login`, `GET /dashboard`, `POST /notes`, `GET /me`, `POST /logout`. */
-function routes() {
+/**
+ * The routes: `/`, `POST /login`, `GET /dashboard`, `POST /notes`, `GET /me`, `POST /logout`,
+ * `POST /logout-everywhere`.
+ */
+function routes(revocations) {
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.session.visits = (ctx.session.visits ?? 0) + 1;
@@ -51,6 +54,7 @@ function routes() {
       notes: ctx.session.notes ?? [],
       cookie: `${COOKIE}=${ctx.cookies.get(COOKIE) ?? ''}`,
       opened: ctx.session.toJSON(),
+      sessionId: ctx.sessionId,
       stored: ctx.state.storeRead,
     });
   });
@@ -65,7 +69,16 @@ function routes() {
     ctx.body = { user: ctx.state.user };
   });
 
+  // Ends this session: a copy of the cookie taken before stops working too (revocations).
   router.post('/logout', (ctx) => {
+    ctx.session = null;
+    if (ctx.is('json')) ctx.body = { user: null };
+    else ctx.redirect('/');
+  });
+
+  // Ends every session of this user, on every device (and, with Redis, on every process).
+  router.post('/logout-everywhere', requireUser, async (ctx) => {
+    await revocations.revokeUser(ctx.session.userId);
     ctx.session = null;
     if (ctx.is('json')) ctx.body = { user: null };
     else ctx.redirect('/');
@@ -76,11 +89,20 @@ function routes() {
 /**
  * Builds the demo app.
  * @param {{ secretKey: string | Buffer, store?: object, maxAge?: number, secure?: boolean,
- *   trustProxy?: boolean }} options `store` is a raw koa-session store (get/set/destroy); the app
- *   seals what it holds with `encryptedStore`. `secure` marks cookies Secure, for a deployment
- *   behind HTTPS. `trustProxy` believes the X-Forwarded-* headers: only behind a proxy that sets them.
+ *   trustProxy?: boolean, revocations?: object }} options `store` is a raw koa-session store
+ *   (get/set/destroy); the app seals what it holds with `encryptedStore`. `secure` marks cookies
+ *   Secure, for a deployment behind HTTPS. `trustProxy` believes the X-Forwarded-* headers: only
+ *   behind a proxy that sets them. `revocations` shares logouts between processes
+ *   (`redisRevocations`); by default they hold in this process only.
  */
-export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000, secure = false, trustProxy = false }) {
+export function createApp({
+  secretKey,
+  store,
+  maxAge = 24 * 3600 * 1000,
+  secure = false,
+  trustProxy = false,
+  revocations = memoryRevocations(),
+}) {
   const app = new Koa();
   app.proxy = trustProxy;
   // A session too large for a cookie is refused by koa-sodium-session when saved; say so, and
@@ -113,6 +135,8 @@ export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000, secure 
         secretKey,
         format: 'compact',
         maxLifetime: 7 * 24 * 3600 * 1000,
+        revocations,
+        userKey: 'userId',
         ...(store ? { store: encryptedStore(showingReads(store), { secretKey }) } : {}),
       },
       app,
@@ -124,7 +148,7 @@ export function createApp({ secretKey, store, maxAge = 24 * 3600 * 1000, secure 
     ctx.state.user = user ? { name: user.name, role: user.role } : null;
     await next();
   });
-  const router = routes();
+  const router = routes(revocations);
   app.use(router.routes()).use(router.allowedMethods());
   app.use((ctx) => {
     ctx.status = 404;

@@ -59,7 +59,7 @@ export function home(user, visits) {
  * @param {{ user: object, notes: string[], cookie: string, opened: object,
  *   stored?: { key: string, value: unknown } }} view `cookie` is the `name=value` pair as sent
  */
-export function dashboard({ user, notes, cookie, opened, stored }) {
+export function dashboard({ user, notes, cookie, opened, sessionId, stored }) {
   const bytes = Buffer.byteLength(cookie);
   const held = stored
     ? `<section><h2>The store holds</h2><p>under the key <code id="store-key">${escapeHtml(stored.key)}</code>,
@@ -70,7 +70,10 @@ sealed by <code>encryptedStore</code> and bound to the session id:</p><pre id="s
     `<section><p id="who">Signed in as ${escapeHtml(user.name)} (${escapeHtml(user.role)}).</p>
 <ul id="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>
 <form method="post" action="/notes"><label>Note <input name="note"></label><button type="submit">Keep in session</button></form>
-<form method="post" action="/logout"><button type="submit">Sign out</button></form></section>
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>
+<form method="post" action="/logout-everywhere"><button type="submit">Sign out everywhere</button></form>
+<p class="muted">This session's id, sealed in the cookie: <code id="session-id">${escapeHtml(sessionId ?? '')}</code>.
+Signing out revokes it, so a copy of the cookie stops working too.</p></section>
 <div class="panels"><section><h2>Your browser holds</h2>
 <p>${stored ? 'only a session id: the session is in the store' : 'the session, sealed: nothing in it is readable'}</p>
 <pre id="cookie">${escapeHtml(cookie)}</pre>

@@ -4,7 +4,9 @@
 // SESSION_STORE=redis with REDIS_URL, or SESSION_STORE=postgres with DATABASE_URL, keeps sessions
 // in that server, sealed; default: in the cookie. TRUST_PROXY=1 behind a proxy that sets
 // X-Forwarded-*; NODE_ENV=production or SECURE_COOKIES=1 marks cookies Secure (behind HTTPS).
+// Signing out ends the session: in Redis mode through redisRevocations, on every process.
 import { fileURLToPath } from 'node:url';
+import { memoryRevocations, redisRevocations } from '../../index.mjs';
 import { createApp } from './app.mjs';
 import { developmentKey } from './dev-key.mjs';
 import { postgresStore, redisStore } from './stores.mjs';
@@ -37,12 +39,20 @@ if (!Object.hasOwn(stores, mode)) {
   console.error(`SESSION_STORE must be 'cookie', 'redis' or 'postgres', got '${mode}'`);
   process.exit(2);
 }
+const store = stores[mode]();
+// With Redis, logouts reach every process of the demo through it; otherwise they hold in this one.
+const revocations = mode === 'redis' ? redisRevocations({ client: store.redis }) : memoryRevocations();
 const app = createApp({
   secretKey: secretKey(),
-  store: stores[mode](),
+  store,
+  revocations,
   secure: production || process.env.SECURE_COOKIES === '1',
   trustProxy: process.env.TRUST_PROXY === '1',
 });
+// Sessions are checked against the revocations only once they are loaded (until then every
+// session counts as signed out): take traffic once they are.
+if (!revocations.loaded) console.log('loading the revocations from Redis…');
+await revocations.ready;
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   const { port } = server.address();
   console.log(`demo on http://127.0.0.1:${port}/ (sessions: ${mode}); sign in as alice / wonderland`);
