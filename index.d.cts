@@ -91,6 +91,7 @@ declare namespace encryptedSession {
     | 'lifetime'
     | 'revoked'
     | 'revocations-loading'
+    | 'unbounded'
     | 'key-pending';
 
   /** Emitted on the app as `session:rejected` when a cookie is refused (never with its contents). */
@@ -119,6 +120,7 @@ declare namespace encryptedSession {
       | 'ERR_COOKIE_ISSUE_TIME'
       | 'ERR_COOKIE_LIFETIME'
       | 'ERR_COOKIE_REVOKED'
+      | 'ERR_COOKIE_UNBOUNDED'
       | 'ERR_REVOCATIONS_LOADING'
       | 'ERR_KEY_PENDING';
     reason: CookieRefusalReason;
@@ -213,6 +215,8 @@ declare namespace encryptedSession {
     prefix?: string;
     /** How long `close()` waits for queued writes to reach Redis, ms; default 2000. */
     closeTimeout?: number;
+    /** How often, in ms, each process checks that Redis still holds what it does (default 60 000). */
+    checkInterval?: number;
     /** Told of each Redis error (a retry follows each); default: ignored. */
     onError?: (err: Error) => void;
   }

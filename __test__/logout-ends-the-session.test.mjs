@@ -24,6 +24,7 @@ function appWith(opts = {}) {
       ctx.body = { signedOut: true };
       return;
     } else if (ctx.path === '/slow') {
+      ctx.state.user = ctx.session.userId; // an auth check reads the session first, then the work takes time
       await new Promise((resolve) => setTimeout(resolve, Number(ctx.query.ms)));
     }
     ctx.session.views = (ctx.session.views ?? 0) + 1;
@@ -83,24 +84,38 @@ for (const format of ['legacy', 'compact']) {
 
     it('rolling keeps the session id; regenerate makes a new one and ends the old', async () => {
       const app = appWith({ format, rolling: true });
-      const cookie = sessionCookie(await get(app, '/'));
+      const cookie = await login(app, 'u-1');
       const first = (await get(app, '/', cookie)).body.sessionId;
       const rolled = sessionCookie(await get(app, '/', cookie));
       assert.equal((await get(app, '/', rolled)).body.sessionId, first);
-      const signedIn = sessionCookie(await get(app, '/login?user=u-1', rolled));
-      assert.notEqual((await get(app, '/', signedIn)).body.sessionId, first);
-      assert.equal((await get(app, '/', rolled)).body.views, 1, 'the session before regenerate is over');
+      const regenerated = sessionCookie(await get(app, '/login?user=u-1', rolled));
+      assert.notEqual((await get(app, '/', regenerated)).body.sessionId, first);
+      assert.equal((await get(app, '/', rolled)).body.user, null, 'the session before regenerate is over');
+    });
+
+    it('with userKey, only sessions that have a user are revoked: an anonymous client cannot fill the revocations', async () => {
+      const revocations = memoryRevocations();
+      const app = appWith({ format, revocations });
+      const anonymous = sessionCookie(await get(app, '/'));
+      await get(app, '/logout', anonymous);
+      assert.equal((await get(app, '/', anonymous)).body.views, 2, 'still an anonymous session, not revoked');
+      const everyone = appWith({ format, userKey: undefined });
+      const cookie = sessionCookie(await get(everyone, '/'));
+      await get(everyone, '/logout', cookie);
+      assert.equal((await get(everyone, '/', cookie)).body.views, 1, 'without userKey every session is');
     });
 
     it('a request in flight during logout that then sets the cookie cannot revive the session', async () => {
       const app = appWith({ format });
       const cookie = await login(app, 'u-1');
-      const inFlight = get(app, '/slow?ms=150', cookie);
+      const inFlight = get(app, '/slow?ms=150', cookie).then((res) => res); // sent now (supertest waits for then)
       await new Promise((resolve) => setTimeout(resolve, 50));
       await get(app, '/logout', cookie).expect(200);
-      const late = sessionCookie(await inFlight);
-      assert.ok(late, 'the slow request set the cookie after the logout');
-      assert.equal((await get(app, '/', late)).body.user, null);
+      const answered = await inFlight;
+      assert.equal(answered.body.user, 'u-1', 'the slow request opened the session before the logout');
+      const late = sessionCookie(answered);
+      assert.equal(late, 'koa.sess=', 'and, finishing after it, set an empty cookie rather than seal it again');
+      assert.equal((await get(app, '/', cookie)).body.user, null);
     });
   });
 }

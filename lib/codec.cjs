@@ -130,21 +130,22 @@ function sessionHooks(ringOf, policy) {
       }
       const ring = ringOf();
       if (!ring) throw codedError(Error, 'ERR_KEY_PENDING', KEY_PENDING);
-      const token = fromKoaSession(this) ? requestSession(this, policy).tokenToSeal(session) : session[TOKEN];
-      return ring.seal(token, JSON.stringify(session));
+      if (!fromKoaSession(this)) return ring.seal(session[TOKEN], JSON.stringify(session)); // no token: a new session
+      const token = requestSession(this, policy).tokenToSeal(session);
+      // Revoked since it was opened: an empty cookie, which starts a fresh session next time.
+      return token === null ? '' : ring.seal(token, JSON.stringify(session));
     },
     decode(cookie) {
       const ring = ringOf();
       if (!ring) throw refusal('ERR_KEY_PENDING', 'key-pending', KEY_PENDING);
       const opened = openValue(ring, cookie);
-      const token = policy.admit(opened);
-      if (fromKoaSession(this)) {
-        // koa-session refuses an expired session itself, next; its token must not pass to the fresh one.
-        if (!(opened.session._expire < Date.now())) requestSession(this, policy).opened(token, opened.session);
-        if (opened.stale) opened.session._requireSave = true; // koa-session saves it again, with the newest key
-      } else {
-        Object.defineProperty(opened.session, TOKEN, { value: token });
+      if (!fromKoaSession(this)) {
+        Object.defineProperty(opened.session, TOKEN, { value: policy.admit(opened) });
+        return opened.session;
       }
+      const request = requestSession(this, policy);
+      request.admit(opened);
+      if (opened.stale) opened.session._requireSave = true; // koa-session saves it again, with the newest key
       return opened.session;
     },
   };

@@ -62,22 +62,7 @@ function checkEnforceable(sessionOpts, policy) {
       `maxLifetime and revocations need the session's metadata sealed with it, which a ${sessionOpts.ContextStore ? 'ContextStore' : 'plain store'} does not keep: wrap the store with encryptedStore(store, { secretKey })`,
     );
   }
-  if (policy.revocations) unbounded(policy, sessionOpts.maxAge);
-}
-
-/**
- * Throws when revocations are on and a session with `maxAge` has no last instant at which its
- * cookie can be used: a revocation could then never be dropped.
- * @param {ReturnType<typeof policyFrom>} policy
- * @param {unknown} maxAge
- */
-function unbounded(policy, maxAge) {
-  if (policy.horizon(maxAge) !== undefined) return;
-  throw codedError(
-    TypeError,
-    'ERR_SESSION_UNBOUNDED',
-    "with revocations, every cookie must expire: maxAge 'session' cookies carry no expiry, so set maxLifetime too (a revocation lasts until the last copy of the cookie could still be used)",
-  );
+  policy.checkBound();
 }
 
 /**
@@ -165,9 +150,16 @@ function encryptedSession(opts, app) {
     ...sessionOpts
   } = opts;
   const use = { cookie: cookieName(sessionOpts.key), compact: isCompact(format) };
-  const policy = policyFrom({ maxLifetime, assumeIssuedAt, acceptKoaEncryptedSession, revocations, userKey });
+  const policy = policyFrom({
+    maxLifetime,
+    assumeIssuedAt,
+    acceptKoaEncryptedSession,
+    revocations,
+    userKey,
+    maxAge: sessionOpts.maxAge,
+  });
   checkEnforceable(sessionOpts, policy);
-  if (policy.revocations) extendHorizon(policy.revocations, policy.horizon(sessionOpts.maxAge));
+  if (policy.revocations) extendHorizon(policy.revocations, policy.horizon());
   const limit = toLimit(maxCookieBytes);
   const overhead = cookieOverhead(sessionOpts);
   const derived = keyringFor(keySource({ secretKey, secret, salt }), secretKey, use);
@@ -186,7 +178,6 @@ function encryptedSession(opts, app) {
       signed: false,
       // koa-session calls both hooks on its per-request options object: `this`.
       encode(json) {
-        if (policy.revocations && json._session) unbounded(policy, 'session'); // maxAge 'session' set for this request
         const value = hooks.encode.call(this, json);
         const size = overhead + value.length;
         if (size > limit) {

@@ -111,7 +111,7 @@ const ONE_DAY = 24 * 3600 * 1000;
 const IN_FLIGHT_MS = 60_000;
 
 /**
- * The checks an opened session's metadata must pass:
+ * The checks an opened session's metadata must pass, and what may be sealed:
  * - `maxLifetime` (ms): the session must carry an issue time, no more than a few seconds ahead
  *   of this clock, and be no older than `maxLifetime`;
  * - `assumeIssuedAt` (ms): a session that carries no issue time (sealed by
@@ -120,9 +120,11 @@ const IN_FLIGHT_MS = 60_000;
  * - `acceptKoaEncryptedSession` (default true): false refuses legacy cookies that
  *   koa-encrypted-session sealed last, once no node runs it any more;
  * - `revocations`: the session must not be revoked, nor, with `userKey`, its user since before
- *   it was issued to them; and until the revocations are loaded, no session can be told apart
- *   from a revoked one, so none is admitted.
- * @param {{ maxLifetime?: number, assumeIssuedAt?: number, acceptKoaEncryptedSession?: boolean, revocations?: object, userKey?: string }} options
+ *   it was issued to them; until the revocations are loaded, no session can be told apart from a
+ *   revoked one, so none is admitted. A revocation lasts as long as the longest a cookie can be
+ *   used, so with revocations every cookie must expire within that: `maxLifetime`, or else the
+ *   middleware's `maxAge` (default one day), which a session's own maxAge may not exceed.
+ * @param {{ maxLifetime?: number, assumeIssuedAt?: number, acceptKoaEncryptedSession?: boolean, revocations?: object, userKey?: string, maxAge?: unknown }} options
  */
 function sessionPolicy({
   maxLifetime = 0,
@@ -130,7 +132,10 @@ function sessionPolicy({
   acceptKoaEncryptedSession = true,
   revocations,
   userKey,
+  maxAge,
 } = {}) {
+  const longest = longestUse(maxLifetime, maxAge);
+
   /** Refuses a session issued at `issued` (ms; 0 unknown) that maxLifetime cannot accept. */
   const checkLifetime = (issued) => {
     const now = Date.now();
@@ -153,40 +158,41 @@ function sessionPolicy({
     }
   };
 
-  /** Refuses a session `revocations` says was signed out. */
-  const checkRevocations = (token, session) => {
-    if (!revocations.loaded) {
-      throw refusal(
-        'ERR_REVOCATIONS_LOADING',
-        'revocations-loading',
-        'the revocations are not loaded yet (Redis unreachable since this process started), so no session can be told from a revoked one',
-      );
-    }
-    if (revocations.isRevoked(idOf(token))) {
-      throw refusal('ERR_COOKIE_REVOKED', 'revoked', 'session was signed out');
-    }
-    const user = userOf(session);
-    if (user === undefined) return;
-    const revokedAt = revocations.userRevokedAt(user);
-    if (revokedAt && (userSinceOf(token) || issuedAtOf(token)) < revokedAt) {
-      throw refusal(
-        'ERR_COOKIE_REVOKED',
-        'revoked',
-        "every session of the session's user issued before it was signed out",
-      );
-    }
-  };
-
   /** The session's user id (its `userKey` field, as text), or undefined. */
   const userOf = (session) => {
     const user = userKey === undefined ? undefined : session?.[userKey];
     return typeof user === 'string' || typeof user === 'number' ? String(user) : undefined;
   };
 
+  /** Why revocations refuse the session of `token`, or undefined when they do not. */
+  const revokedBecause = (token, session) => {
+    if (revocations.isRevoked(idOf(token))) return 'session was signed out';
+    const user = userOf(session);
+    const revokedAt = user === undefined ? 0 : revocations.userRevokedAt(user);
+    if (revokedAt && (userSinceOf(token) || issuedAtOf(token)) < revokedAt) {
+      return "every session of the session's user issued before it was signed out";
+    }
+    return undefined;
+  };
+
+  /** Refuses a session whose cookie could outlive a revocation: one with no expiry, or a later one than `longest` allows. */
+  const checkBounded = (session) => {
+    if (maxLifetime) return; // every cookie ends with its lifetime
+    const expire = session._expire;
+    if (typeof expire !== 'number' || expire - Date.now() > longest + CLOCK_SKEW_MS) {
+      throw refusal(
+        'ERR_COOKIE_UNBOUNDED',
+        'unbounded',
+        `session cookie ${typeof expire === 'number' ? 'expires later than a revocation would last' : 'never expires'} (sealed before revocations were on, or by koa-encrypted-session with maxAge 'session'); with revocations on, such a cookie could not be signed out for good`,
+      );
+    }
+  };
+
   return {
     /** True when the policy depends on metadata a plain store would not keep. */
     needsSealedStore: maxLifetime > 0 || revocations !== undefined,
     revocations,
+    userKey,
     userOf,
     /**
      * The token to keep for an opened session (with the assumed issue time filled in), or
@@ -203,33 +209,93 @@ function sessionPolicy({
       }
       if (assumeIssuedAt && issuedAtOf(token) === 0) token = withIssuedAt(token, assumeIssuedAt);
       if (maxLifetime) checkLifetime(issuedAtOf(token));
-      if (revocations) checkRevocations(token, session);
+      if (!revocations) return token;
+      if (!revocations.loaded) {
+        throw refusal(
+          'ERR_REVOCATIONS_LOADING',
+          'revocations-loading',
+          'the revocations are not loaded yet (Redis unreachable since this process started), so no session can be told from a revoked one',
+        );
+      }
+      const revoked = revokedBecause(token, session);
+      if (revoked) throw refusal('ERR_COOKIE_REVOKED', 'revoked', revoked);
+      checkBounded(session);
       return token;
     },
     /**
-     * The last instant any copy of the cookie of a session with `token` and `maxAge` could still
-     * be accepted, counted from now; undefined when nothing bounds it.
+     * Whether a session with `token` may be sealed as koa-session hands it over (`session`, with
+     * its `_expire`, `_maxAge` or `_session`): false when it was revoked since it was opened (a
+     * request in flight during its logout must not seal it again). Throws `ERR_SESSION_UNBOUNDED`
+     * when, with revocations on, its cookie would outlive what a revocation covers.
      * @param {string} token
-     * @param {number | 'session' | undefined} maxAge
+     * @param {Record<string, unknown>} session
      */
-    lastValid(token, maxAge) {
+    sealable(token, session) {
+      const user = userKey === undefined ? undefined : session[userKey];
+      if (user !== undefined && user !== null && typeof user !== 'string' && typeof user !== 'number') {
+        throw codedError(
+          TypeError,
+          'ERR_OPTION_VALUE',
+          `the session field userKey names (${userKey}) must hold the user's id as a string or a number, got ${describe(user)}`,
+        );
+      }
+      if (!revocations) return true;
+      const ownMaxAge = session._session ? 'session' : session._maxAge;
+      if (!maxLifetime && (ownMaxAge === 'session' || ownMaxAge > longest)) unbounded(ownMaxAge, longest);
+      return revokedBecause(token, session) === undefined;
+    },
+    /** Throws `ERR_SESSION_UNBOUNDED` when revocations are on and nothing bounds how long a cookie lasts. */
+    checkBound() {
+      if (revocations && longest === undefined) unbounded('session');
+    },
+    /**
+     * The last instant any copy of the cookie of a session with `token` and `ownMaxAge` could still
+     * be accepted, counted from now.
+     * @param {string} token
+     * @param {unknown} ownMaxAge the session's maxAge in this request
+     */
+    lastValid(token, ownMaxAge) {
       const now = Date.now();
+      const cookieAge = typeof ownMaxAge === 'number' && ownMaxAge > 0 ? Math.min(ownMaxAge, longest) : longest;
       const byLifetime = maxLifetime ? (issuedAtOf(token) || now) + maxLifetime + CLOCK_SKEW_MS : Infinity;
-      const byCookie = maxAge === 'session' ? Infinity : now + (maxAge || ONE_DAY) + IN_FLIGHT_MS;
-      const until = Math.min(byLifetime, byCookie);
-      return Number.isFinite(until) ? until : undefined;
+      return Math.min(byLifetime, now + cookieAge + IN_FLIGHT_MS);
     },
-    /** How long a cookie of a session with `maxAge` can last at most; undefined when unbounded. */
-    horizon(maxAge) {
-      if (maxLifetime) return maxLifetime + CLOCK_SKEW_MS + IN_FLIGHT_MS;
-      return maxAge === 'session' ? undefined : (maxAge || ONE_DAY) + IN_FLIGHT_MS;
-    },
+    /** The longest a revocation must last: as long as a cookie may be used, and a minute for requests in flight. */
+    horizon: () => longest + IN_FLIGHT_MS,
   };
 }
 
 /**
+ * The longest a cookie may be used for, in ms from when it is sealed: its lifetime, or the
+ * middleware's `maxAge` (koa-session's default, one day, when unset); undefined when nothing
+ * bounds it (`maxAge: 'session'` without `maxLifetime`).
+ * @param {number} maxLifetime
+ * @param {unknown} maxAge
+ */
+function longestUse(maxLifetime, maxAge) {
+  if (maxLifetime) return maxLifetime + CLOCK_SKEW_MS;
+  if (maxAge === 'session') return undefined;
+  return typeof maxAge === 'number' && maxAge > 0 ? maxAge : ONE_DAY;
+}
+
+/**
+ * Throws `ERR_SESSION_UNBOUNDED`: a cookie with `maxAge` would outlive a revocation (`longest` ms).
+ * @param {unknown} maxAge
+ * @param {number} [longest]
+ */
+function unbounded(maxAge, longest) {
+  throw codedError(
+    TypeError,
+    'ERR_SESSION_UNBOUNDED',
+    maxAge === 'session'
+      ? "with revocations, every cookie must expire: maxAge 'session' cookies carry no expiry, so set maxLifetime too (a revocation lasts until the last copy of the cookie could still be used)"
+      : `with revocations, a session's maxAge (${maxAge} ms) may not exceed the middleware's (${longest} ms), which a revocation lasts: raise the middleware's maxAge, or set maxLifetime`,
+  );
+}
+
+/**
  * The policy `createCodec` and `encryptedSession` options ask for, each option checked.
- * @param {{ maxLifetime?: unknown, assumeIssuedAt?: unknown, acceptKoaEncryptedSession?: unknown, revocations?: unknown, userKey?: unknown }} opts
+ * @param {{ maxLifetime?: unknown, assumeIssuedAt?: unknown, acceptKoaEncryptedSession?: unknown, revocations?: unknown, userKey?: unknown, maxAge?: unknown }} opts
  */
 function policyFrom(opts) {
   return sessionPolicy({
@@ -238,6 +304,7 @@ function policyFrom(opts) {
     acceptKoaEncryptedSession: toBoolean('acceptKoaEncryptedSession', opts.acceptKoaEncryptedSession, true),
     revocations: toRevocations(opts.revocations),
     userKey: toUserKey(opts.userKey),
+    maxAge: opts.maxAge,
   });
 }
 

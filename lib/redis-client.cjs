@@ -129,6 +129,13 @@ function nodeRedisConnection(client, owned, onError) {
  * @returns {Connection}
  */
 function openConnection({ url, client }, onError) {
+  if (client?.isCluster) {
+    throw codedError(
+      TypeError,
+      'ERR_REDIS_CLIENT',
+      'client is a Redis Cluster client: revocations write keys of several hash slots in one script, which a cluster refuses; use a client of a single Redis (with its replicas)',
+    );
+  }
   if (client !== undefined) {
     if (client !== null && typeof client === 'object' && isIoredis(client))
       return ioredisConnection(client, false, onError);

@@ -71,6 +71,9 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 `;
 
+/** How often a process checks, by default, that Redis still holds what its mirror does. */
+const DEFAULT_CHECK_INTERVAL = 60 * 1000;
+
 /** Timers that wait between retries, all of which `wakeAll` ends early. */
 function pauses() {
   const waiting = new Set();
@@ -215,9 +218,9 @@ function* missingFromRedis(mirror, userTimes, now) {
  * @param {object} mirror
  * @param {import('./redis-client.cjs').Connection} connection
  * @param {{ buckets: string, bucket: (end: number | string) => string, users: string, events: string }} keys
- * @param {{ closeTimeout: number, onError: (err: Error) => void }} settings
+ * @param {{ closeTimeout: number, checkInterval: number, onError: (err: Error) => void }} settings
  */
-function redisBackend(mirror, connection, keys, { closeTimeout, onError }) {
+function redisBackend(mirror, connection, keys, { closeTimeout, checkInterval, onError }) {
   const waits = pauses();
   /** @type {{ entry: object, resolve: () => void, reject: (err: Error) => void }[]} */
   const queue = [];
@@ -298,7 +301,55 @@ function redisBackend(mirror, connection, keys, { closeTimeout, onError }) {
     });
   }
 
-  connection.onReady(() => waits.wakeAll());
+  /**
+   * Checks that Redis still holds what the mirror does; when keys went (evicted under memory
+   * pressure, or a FLUSHDB) while this process stayed connected, loads and writes back as after a
+   * reconnect, so that processes started meanwhile learn them within a minute.
+   */
+  async function verify() {
+    if (!loaded || stopped) return;
+    try {
+      const ends = await connection.command(['ZRANGE', keys.buckets, '0', '-1']);
+      const present = ends.length === 0 ? 0 : Number(await connection.command(['EXISTS', ...ends.map(keys.bucket)]));
+      const usersLost = mirror.users.size > 0 && Number(await connection.command(['EXISTS', keys.users])) === 0;
+      if (present < ends.length || (ends.length === 0 && mirror.sessions.size > 0) || usersLost) {
+        onError(
+          codedError(Error, 'ERR_REVOCATIONS_LOST', 'Redis lost revocations this process holds; writing them back'),
+        );
+        sync();
+      }
+    } catch (err) {
+      onError(err);
+    }
+  }
+  const verifying = setInterval(verify, checkInterval).unref();
+
+  /** Warns, once connected, when Redis may evict keys: noeviction keeps every revocation until it expires. */
+  async function checkEviction() {
+    try {
+      const [, policy] = await connection.command(['CONFIG', 'GET', 'maxmemory-policy']);
+      if (policy && policy !== 'noeviction') {
+        onError(
+          codedError(
+            Error,
+            'ERR_REDIS_EVICTION',
+            `Redis may evict keys (maxmemory-policy ${policy}): revocations it evicts are written back within a minute, but a process started meanwhile misses them; run it with maxmemory-policy noeviction`,
+          ),
+        );
+      }
+    } catch {
+      // CONFIG is often disabled on managed Redis: nothing to check then.
+    }
+  }
+  let checkedEviction = false;
+
+  connection.onReady(() => {
+    waits.wakeAll();
+    if (!checkedEviction) {
+      checkedEviction = true;
+      checkEviction();
+    }
+  });
   connection.subscribe(
     keys.events,
     (text) => {
@@ -318,7 +369,14 @@ function redisBackend(mirror, connection, keys, { closeTimeout, onError }) {
     },
     ready,
     async close() {
-      if (flushing) await Promise.race([flushing, waits.pause(closeTimeout)]);
+      clearInterval(verifying);
+      // A plain timer: a reconnect meanwhile (which wakes the retry pauses) must not cut this short.
+      let timer;
+      const timeout = new Promise((resolve) => {
+        timer = setTimeout(resolve, closeTimeout);
+      });
+      if (flushing) await Promise.race([flushing, timeout]);
+      clearTimeout(timer);
       stopped = true;
       waits.wakeAll();
       for (const item of queue.splice(0)) {
@@ -356,9 +414,10 @@ function checkTarget({ url, client }) {
  * Revocations shared through Redis: checked from an in-memory mirror kept current by pub/sub, so
  * checking a cookie never waits on the network.
  * @param {{ url?: string, client?: object, prefix?: string, horizon?: number, closeTimeout?: number,
- *   onError?: (err: Error) => void }} options `url` or `client` (ioredis or node-redis; left open
+ *   checkInterval?: number, onError?: (err: Error) => void }} options `url` or `client` (ioredis or node-redis; left open
  *   on close); `prefix` of the keys and channel; `horizon`: default entry lifetime, ms (one day);
- *   `closeTimeout`: how long `close()` waits for queued writes, ms (2000); `onError`: told of
+ *   `closeTimeout`: how long `close()` waits for queued writes, ms (2000); `checkInterval`: how
+ *   often to check that Redis still holds what this process does, ms (60 000); `onError`: told of
  *   Redis errors, each followed by a retry
  */
 function redisRevocations(options) {
@@ -371,6 +430,7 @@ function redisRevocations(options) {
     prefix = DEFAULT_PREFIX,
     horizon,
     closeTimeout,
+    checkInterval,
     onError = () => {},
   } = toOptions('redisRevocations', options);
   checkTarget({ url, client });
@@ -382,6 +442,7 @@ function redisRevocations(options) {
   }
   const settings = {
     closeTimeout: toDuration('closeTimeout', closeTimeout, DEFAULT_CLOSE_TIMEOUT),
+    checkInterval: toDuration('checkInterval', checkInterval, DEFAULT_CHECK_INTERVAL),
     onError,
   };
   const keys = {

@@ -16,27 +16,50 @@ const NO_POLICY = sessionPolicy();
  * `RequestSession` from there.
  */
 class RequestSession {
-  /** @param {ReturnType<typeof sessionPolicy>} policy */
-  constructor(policy) {
+  /**
+   * @param {ReturnType<typeof sessionPolicy>} policy
+   * @param {{ maxAge?: unknown }} options koa-session's options object of this request
+   */
+  constructor(policy, options) {
     /** @type {import('koa').Context | undefined} */
     this.ctx = undefined;
     this.policy = policy;
+    this.options = options;
     /** @type {string | undefined} the metadata token, once opened or made */
     this.token = undefined;
+    /** @type {{ token: string, user: string | undefined } | undefined} a cookie refused only because the revocations were not loaded */
+    this.unverified = undefined;
     /** @type {string | undefined} the session's user id as the token last recorded it */
     this.user = undefined;
+    /** @type {string | undefined} the store's session id, once a store value was opened */
+    this.storeId = undefined;
+    /** @type {string | undefined} the store's session id of a session this request ended */
+    this.endedStoreId = undefined;
     /** @type {string | undefined} the store key the session was read under, when not the newest key's */
     this.staleStoreKey = undefined;
   }
 
   /**
-   * Keeps the token a cookie or store value was opened with, once the policy admitted it.
-   * @param {string} token
-   * @param {Record<string, unknown>} session
+   * Keeps the token of an opened cookie or store value (`openValue`'s result, with the app's
+   * `session` object) once the policy admits it, or throws the policy's refusal. The token of a
+   * session refused only because the revocations are not loaded yet is kept aside, so that a
+   * logout in this request still revokes it; that of an expired session, which koa-session
+   * refuses next, is not kept at all.
+   * @param {{ token: string, adopted: boolean, session: Record<string, unknown> }} opened
    */
-  opened(token, session) {
+  admit(opened) {
+    let token;
+    try {
+      token = this.policy.admit(opened);
+    } catch (err) {
+      if (err.reason === 'revocations-loading') {
+        this.unverified = { token: opened.token, user: this.policy.userOf(opened.session) };
+      }
+      throw err;
+    }
+    if (opened.session._expire < Date.now()) return;
     this.token = token;
-    this.user = this.policy.userOf(session);
+    this.user = this.policy.userOf(opened.session);
   }
 
   /** The session's token; a new one for a new session. */
@@ -46,8 +69,10 @@ class RequestSession {
   }
 
   /**
-   * The token to seal `session` with: the current one, its user-since time set to now when the
-   * session's user field took a new value in this request.
+   * The token to seal `session` (as koa-session hands it over) with: the current one, its
+   * user-since time set to now when the session's user field took a new value in this request;
+   * or null when the session may not be sealed because it was revoked after it was opened (a
+   * request in flight during its logout must not bring it back).
    * @param {Record<string, unknown>} session
    */
   tokenToSeal(session) {
@@ -56,27 +81,29 @@ class RequestSession {
       this.token = withUserSince(this.currentToken(), Date.now());
       this.user = user;
     }
-    return this.currentToken();
+    return this.policy.sealable(this.currentToken(), session) ? this.token : null;
   }
 
   /**
-   * Ends the session (`ctx.session = null`, `regenerate()`): its id is revoked, when revocations
-   * are on, until the last copy of its cookie would have expired, and whatever is sealed next is
-   * a new session. The revocation holds in this process at once; it reaches the others without
+   * Ends the session (`ctx.session = null`, `regenerate()`): when revocations are on, its id is
+   * revoked until the last copy of its cookie would have expired (with `userKey`, only a session
+   * that has a user: an anonymous client cannot fill the revocations); whatever is sealed next is
+   * a new session. The revocation holds in this process at once and reaches the others without
    * the response waiting for it.
    */
   end() {
-    const { token, policy, ctx } = this;
-    this.forget();
-    if (token === undefined || !policy.revocations) return;
-    const until = policy.lastValid(token, ctx?.sessionOptions.maxAge);
+    const { policy, ctx } = this;
+    const { token, user } = this.token === undefined ? (this.unverified ?? {}) : this;
+    this.endedStoreId = this.storeId;
+    this.token = this.unverified = this.user = this.storeId = undefined;
+    if (token === undefined || !policy.revocations || (policy.userKey !== undefined && user === undefined)) return;
+    const until = policy.lastValid(token, this.options.maxAge);
     policy.revocations.revoke(idOf(token), until).catch((err) => ctx?.app.emit('error', err, ctx));
   }
 
   /** Drops the token of a session koa-session refused after it was opened (expired, or not `valid`). */
   forget() {
-    this.token = undefined;
-    this.user = undefined;
+    this.token = this.user = undefined;
   }
 
   /**
@@ -97,7 +124,7 @@ class RequestSession {
  * @returns {RequestSession}
  */
 function requestSession(sessionOptions, policy = NO_POLICY) {
-  sessionOptions[STATE] ??= new RequestSession(policy);
+  sessionOptions[STATE] ??= new RequestSession(policy, sessionOptions);
   return sessionOptions[STATE];
 }
 

@@ -78,21 +78,22 @@ function toUserId(userId) {
 }
 
 /**
- * The time (ms) an entry may be dropped: `until` as given, or `now + horizon` when absent.
+ * The time (ms) an entry may be dropped: `until` as given, or `now + horizon` when absent; one
+ * past what the mirror holds (2106) is held until then, which outlasts any cookie.
  * @param {unknown} until
  * @param {number} now
  * @param {number} horizon
  */
 function toUntil(until, now, horizon) {
-  if (until === undefined) return now + horizon;
-  if (typeof until !== 'number' || !(until >= 0 && until <= MAX_UNTIL)) {
+  if (until === undefined) return Math.min(now + horizon, MAX_UNTIL);
+  if (typeof until !== 'number' || Number.isNaN(until) || until < 0) {
     throw codedError(
       typeof until === 'number' ? RangeError : TypeError,
       'ERR_UNTIL',
-      `until must be a time in ms before 2106, such as Date.now() + 3600000, got ${typeof until === 'number' ? until : describe(until)}`,
+      `until must be a time in ms since the epoch, such as Date.now() + 3600000, got ${typeof until === 'number' ? until : describe(until)}`,
     );
   }
-  return until;
+  return Math.min(until, MAX_UNTIL);
 }
 
 /**
@@ -255,8 +256,11 @@ function extendHorizon(revocations, ms) {
       `revocations must come from memoryRevocations() or redisRevocations(), got ${describe(revocations)}`,
     );
   }
+  if (typeof ms !== 'number' || !(ms > 0)) {
+    throw codedError(TypeError, 'ERR_OPTION_VALUE', `a horizon must be a positive number of ms, got ${describe(ms)}`);
+  }
   const state = revocations[BRAND];
-  state.horizon = Math.max(state.horizon, toDuration('horizon', ms));
+  state.horizon = Math.max(state.horizon, ms);
 }
 
 module.exports = {

@@ -92,7 +92,8 @@ function encryptedStore(store, opts) {
             throw refusal('ERR_COOKIE_NOT_OBJECT', 'not-object', `stored session is ${describe(s)}, not an object`);
           }
           if (request) {
-            request.opened(request.policy.admit({ ...opened, session: s }), s);
+            request.admit({ ...opened, session: s });
+            request.storeId = id;
             if (index > 0) request.staleStoreKey = key;
           }
           if (index > 0 || opened.stale) s._requireSave = true; // koa-session saves it again, with the newest key
@@ -108,16 +109,23 @@ function encryptedStore(store, opts) {
     },
     async set(id, sess, maxAge, options) {
       const [keyring, request, name] = [await ring, requestOf(options), cookieNameOf(options)];
-      const [key] = await storeKeys(name, id);
-      if (!key)
+      const keys = await storeKeys(name, id);
+      if (keys.length === 0) {
         throw codedError(
           TypeError,
           'ERR_STORE',
           `session id must be text of at most ${MAX_ID_CHARS} characters, got ${describe(id)}`,
         );
+      }
       // No token: a new session, whose token the native layer makes along with the nonce.
-      const value = keyring.seal(request?.tokenToSeal(), JSON.stringify({ k: id, n: name, s: sess }));
-      await store.set(key, value, maxAge, options);
+      const token = request ? request.tokenToSeal(sess) : undefined;
+      // Not under the id of a session that ended in this request (koa-session keeps the id when a
+      // new object replaces a logged-out session), nor a session revoked since it was opened.
+      if (token === null || (request && id === request.endedStoreId)) {
+        await Promise.all(keys.map((key) => store.destroy(key, options)));
+        return;
+      }
+      await store.set(keys[0], keyring.seal(token, JSON.stringify({ k: id, n: name, s: sess })), maxAge, options);
       if (request?.staleStoreKey) {
         await store.destroy(request.staleStoreKey, options);
         request.staleStoreKey = undefined;

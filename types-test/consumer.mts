@@ -55,6 +55,7 @@ try {
     | 'lifetime'
     | 'revoked'
     | 'revocations-loading'
+    | 'unbounded'
     | 'key-pending' = refused.reason;
   void reason;
 }
