@@ -1,16 +1,20 @@
 // An app process for the fleet tests: a Koa app with sessions sealed by this package and logouts
 // shared through Redis (redisRevocations), on a free loopback port it reports to its parent.
 // Imported, this file gives the parent's side, `startApp`; run, it is the app:
-//   node app-worker.mjs <redis url>
+//   node app-worker.mjs <redis url> [wait|serve-now]
 // Routes: POST /login?user= (regenerate, then the user id), GET /me, POST /logout,
 // POST /revoke-user?user= (log out everywhere). Each answers { user, sessionId }.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-/** Starts an app process on Redis `url`; resolves to `{ url, request(method, path, cookie), stop }`. */
-export async function startApp(redisUrl) {
-  const child = fork(fileURLToPath(import.meta.url), [redisUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Starts an app process on Redis `url`; resolves to `{ request(method, path, cookie), stop }`.
+ * As a deployment does, it takes traffic once its revocations are loaded, unless `serveAtOnce`.
+ */
+export async function startApp(redisUrl, { serveAtOnce = false } = {}) {
+  const args = [redisUrl, serveAtOnce ? 'serve-now' : 'wait'];
+  const child = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [{ port }] = await once(child, 'message');
   const base = `http://127.0.0.1:${port}`;
   return {
@@ -31,7 +35,7 @@ export async function startApp(redisUrl) {
 }
 
 /** Runs the app. */
-async function serve(redisUrl) {
+async function serve(redisUrl, when) {
   const { default: Koa } = await import('koa');
   const { default: encryptedSession, redisRevocations } = await import('../index.mjs');
   const { KEY } = await import('./helpers.mjs');
@@ -51,7 +55,8 @@ async function serve(redisUrl) {
     }
     ctx.body = { user: ctx.session?.userId ?? null, sessionId: ctx.sessionId ?? null };
   });
+  if (when === 'wait') await revocations.ready;
   const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(process.argv[2]);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(process.argv[2], process.argv[3]);

@@ -18,19 +18,18 @@ function churn(count, rounds, mode = 'yield') {
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 
 describe('keyring churn', () => {
-  it('100 000 keyrings made and dropped, twice: no error, RSS flat from one round to the next, guard pages bounded', (t) => {
-    const { start, rounds, peakGuard } = churn(100_000, 2);
+  it('100 000 keyrings made and dropped, four times: no error, RSS flat once warm, guard pages bounded', (t) => {
+    const { start, rounds, peakGuard } = churn(100_000, 4);
     t.diagnostic(
       `RSS ${mb(start.rss)} → ${rounds.map((r) => mb(r.rss)).join(' → ')}; guard pages ${start.guard}, peak ${peakGuard}`,
     );
-    assert.ok(
-      rounds[1].rss - rounds[0].rss < 16 * MB,
-      `RSS grew ${mb(rounds[1].rss - rounds[0].rss)} in the second round`,
-    );
+    // The first rounds grow the JS heap to its working size (more on newer V8s); then it is flat.
+    const [, , third, fourth] = rounds;
+    assert.ok(fourth.rss - third.rss < 16 * MB, `RSS grew ${mb(fourth.rss - third.rss)} in the fourth round`);
     // Garbage collection frees dropped keyrings late: tens of thousands may be alive at a time.
     // A guarded allocation per key would have needed two guard pages each.
     assert.ok(peakGuard - start.guard < 400, `${peakGuard - start.guard} more guard pages at the peak`);
-    assert.ok(rounds[1].guard - start.guard < 8, `${rounds[1].guard - start.guard} guard pages left behind`);
+    assert.ok(fourth.guard - start.guard < 8, `${fourth.guard - start.guard} guard pages left behind`);
   });
 
   it('100 000 keyrings made without yielding (nothing freed meanwhile): no error, guard pages in the hundreds', (t) => {

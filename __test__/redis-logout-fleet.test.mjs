@@ -91,7 +91,7 @@ describe('logout across a fleet, on Redis', { skip: !redisInstalled() && notInst
     await a.request('POST', '/logout', revoked);
     await eventually('the logout in Redis', async () => (await whoIs(b, revoked)) === null);
     await redis.kill();
-    const late = await startApp(redis.url);
+    const late = await startApp(redis.url, { serveAtOnce: true });
     apps.push(late);
     assert.equal(await whoIs(late, live), null, 'signed out while nothing is loaded');
     await redis.restart();
