@@ -15,6 +15,7 @@ import { createFront } from './fleet/front.mjs';
 import { COOKIE, PHASES } from './fleet/phases.mjs';
 import { createTally, mustBeZero } from './fleet/tally.mjs';
 import { startUsers } from './fleet/users.mjs';
+import { watchRevocations } from './fleet/watch.mjs';
 import { recordSection } from './report.mjs';
 
 export const FLEET_TITLE = 'Fleet proof';
@@ -27,12 +28,14 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Runs the fleet proof: `users` users through a rolling deploy of about `seconds` (each step
  * lasts its share of them, or as long as a new process takes to start, if longer), replays sent
- * `window` ms or more after each logout. Returns the counts and what ran.
+ * `window` ms or more after each logout's answer and after its revocation reached Redis.
+ * Returns the counts and what ran.
  * @param {{ users?: number, seconds?: number, window?: number, phases?: import('./fleet/phases.mjs').Phase[] }} [options]
  */
 export async function runFleet({ users = 1000, seconds = 60, window = 200, phases = PHASES } = {}) {
   const redis = await startRedis();
   if (!redis) throw new Error('the fleet proof needs redis-server, which is not installed');
+  const watch = await watchRevocations(redis.url);
   const keys = { K1: generateKey().toString('base64'), K2: generateKey().toString('base64') };
   const tally = createTally({ phases, inspector: cookieInspector(keys) });
   const front = createFront({ cookieName: COOKIE, concurrency: CONCURRENCY });
@@ -58,7 +61,7 @@ export async function runFleet({ users = 1000, seconds = 60, window = 200, phase
     const done = new Promise((resolve) => {
       deployed = resolve;
     });
-    population = startUsers({ count: users, front, tally, window, deployed: done, rampMs: dwell });
+    population = startUsers({ count: users, front, tally, watch, window, deployed: done, rampMs: dwell });
     for (let index = 1; index < phases.length; index++) {
       for (let slot = 0; slot < FLEET_SIZE; slot++) {
         const next = start(index); // starts while the fleet serves on
@@ -78,6 +81,7 @@ export async function runFleet({ users = 1000, seconds = 60, window = 200, phase
   } finally {
     await population?.stop();
     front.close();
+    watch.close();
     for (const node of running) node.kill();
     redis.stop();
   }
@@ -91,6 +95,13 @@ export async function runFleet({ users = 1000, seconds = 60, window = 200, phase
   };
 }
 
+/** p50 / p99 / max of `ms`, sorted here. */
+function delays(ms) {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return `${[at(0.5), at(0.99), sorted.at(-1) ?? Number.NaN].map((x) => x.toFixed(1)).join(' / ')} ms`;
+}
+
 /** The result as the markdown section BENCHMARKS.md holds. */
 export function fleetReport({ users, seconds, window, phases, counts, examples }) {
   const { replays, signedOut, errors } = counts;
@@ -98,7 +109,7 @@ export function fleetReport({ users, seconds, window, phases, counts, examples }
   const zero = mustBeZero(counts);
   const row = (what, count, must = '') => `| ${what} | ${count.toLocaleString('en')} | ${must} |`;
   const lines = [
-    `${total.toLocaleString('en')} users (${users.active} active, ${users.steady} steady, ${users.sleepers} sleepers), ${counts.requests.toLocaleString('en')} requests in ${seconds.toFixed(1)} s (${Math.round(counts.requests / seconds)} req/s), ${FLEET_SIZE} processes replaced one at a time through ${phases.length} phases, revocations through Redis on loopback, replays ${window} ms (the propagation window) or more after each logout, at most ${CONCURRENCY} requests in flight.`,
+    `${total.toLocaleString('en')} users (${users.active} active, ${users.steady} steady, ${users.sleepers} sleepers), ${counts.requests.toLocaleString('en')} requests in ${seconds.toFixed(1)} s (${Math.round(counts.requests / seconds)} req/s), ${FLEET_SIZE} processes replaced one at a time through ${phases.length} phases, revocations through Redis on loopback, replays sent ${window} ms (the propagation window) or more after each logout's answer and after its revocation reached Redis, at most ${CONCURRENCY} requests in flight.`,
     '',
     '| phase | processes serve | requests answered |',
     '| --- | --- | --- |',
@@ -109,6 +120,8 @@ export function fleetReport({ users, seconds, window, phases, counts, examples }
     row('sign-ins', counts.logins),
     row('pages browsed signed in', counts.pages),
     row('sign-outs', counts.logouts),
+    `| sign-outs by upgraded processes: their revocation reached Redis after the answer, p50 / p99 / max | ${delays(counts.publishDelays)} | |`,
+    row('**revocations never published (within 10 s)**', counts.unpublished, '0'),
     row('**signed out who should not have been**', signedOut.wrongly, '0'),
     row('signed out, cookie sealed only with the dropped key K1 (expected)', signedOut.droppedKey),
     row('**another session, or session data lost**', counts.wrongSession, '0'),

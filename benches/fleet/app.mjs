@@ -13,7 +13,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import legacySession from 'koa-encrypted-session';
 import encryptedSession, { redisRevocations } from '../../index.mjs';
-import { COOKIE } from './phases.mjs';
+import { COOKIE, nodeLabel } from './phases.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -59,7 +59,7 @@ function serve() {
     app.silent = true;
     const errors = [];
     app.on('error', (err) => errors.push(err.code ?? err.message));
-    const label = `${phase.kind}:${index}:${process.pid}`;
+    const label = nodeLabel(phase.kind, index, process.pid);
     app.use(async (ctx, next) => {
       ctx.set('x-node', label);
       await next();

@@ -27,3 +27,12 @@ export const PHASES = [
 export function dropped(phases, index, key) {
   return !phases[index].keys.includes(key) && phases.slice(0, index).some((phase) => phase.keys.includes(key));
 }
+
+/** The `x-node` label a process answers with: `<kind>:<phase index>:<pid>`. */
+export const nodeLabel = (kind, index, pid) => `${kind}:${index}:${pid}`;
+
+/** The kind and phase index in an `x-node` label. */
+export function nodeOf(label) {
+  const [kind, index] = label.split(':');
+  return { kind, index: Number(index) };
+}

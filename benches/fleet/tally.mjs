@@ -1,7 +1,7 @@
 // What each answer of the fleet proof means, counted by category. An answer lands in an expected
 // category only when the facts the driver checks itself (who answered, which key sealed the
 // cookie, whether the cookie carries metadata) put it there; anything else is a failure.
-import { dropped } from './phases.mjs';
+import { dropped, nodeOf } from './phases.mjs';
 
 /** Examples kept per category, for the report and for debugging. */
 const EXAMPLES = 5;
@@ -16,6 +16,9 @@ export function createTally({ phases, inspector }) {
     logins: 0,
     pages: 0,
     logouts: 0,
+    /** ms from each logout's answer to Redis publishing its revocation (upgraded processes only). */
+    publishDelays: [],
+    unpublished: 0,
     signedOut: { wrongly: 0, droppedKey: 0 },
     wrongSession: 0,
     replays: {
@@ -35,11 +38,6 @@ export function createTally({ phases, inspector }) {
     examples[category] ??= [];
     if (examples[category].length < EXAMPLES) examples[category].push(detail);
   };
-  /** The phase index and kind of the process that answered, from `x-node: <kind>:<phase>:<pid>`. */
-  const nodeOf = (answer) => {
-    const [kind, index] = answer.node.split(':');
-    return { kind, index: Number(index) };
-  };
 
   /**
    * A signed-in user found signed out: expected only when the cookie opens with no key of the
@@ -47,7 +45,7 @@ export function createTally({ phases, inspector }) {
    */
   function signedOut(answer, cookie) {
     const sealed = inspector.sealedWith(cookie);
-    if (sealed && dropped(phases, nodeOf(answer).index, sealed)) {
+    if (sealed && dropped(phases, nodeOf(answer.node).index, sealed)) {
       counts.signedOut.droppedKey++;
     } else {
       counts.signedOut.wrongly++;
@@ -66,7 +64,7 @@ export function createTally({ phases, inspector }) {
      */
     answered(answer, path) {
       counts.requests++;
-      if (answer.node) counts.byPhase[nodeOf(answer).index]++;
+      if (answer.node) counts.byPhase[nodeOf(answer.node).index]++;
       if (answer.error) {
         counts.errors.failed++;
         note('errors.failed', { path, error: answer.error, node: answer.node });
@@ -118,6 +116,18 @@ export function createTally({ phases, inspector }) {
     },
 
     /**
+     * How long after the logout's answer its revocation was published (ms; negative when before),
+     * or undefined when it was not published in time.
+     */
+    published(logout, delay) {
+      if (delay !== undefined) counts.publishDelays.push(delay);
+      else {
+        counts.unpublished++;
+        note('unpublished', { node: logout.node, sessionId: logout.body.sessionId });
+      }
+    },
+
+    /**
      * A copy of `user`'s cookie taken before a logout (`logout`, the answer that ended the
      * session), sent again after the propagation window. Accepted, it is expected only when
      * koa-encrypted-session ended the session (it revokes nothing) or answered the replay (it
@@ -131,13 +141,13 @@ export function createTally({ phases, inspector }) {
       if (body.user === null) {
         replays.refused++;
         // Refused by a process that holds the key that sealed the copy: by the revocation.
-        if (phases[nodeOf(answer).index].keys.includes(inspector.sealedWith(cookie))) replays.refusedAsRevoked++;
+        if (phases[nodeOf(answer.node).index].keys.includes(inspector.sealedWith(cookie))) replays.refusedAsRevoked++;
       } else if (body.user !== user) {
         counts.wrongSession++;
         note('wrongSession', { node: answer.node, expected: { user }, got: body, replay: true });
-      } else if (nodeOf(logout).kind === 'kes') {
+      } else if (nodeOf(logout.node).kind === 'kes') {
         replays.logoutByKes++;
-      } else if (nodeOf(answer).kind === 'kes') {
+      } else if (nodeOf(answer.node).kind === 'kes') {
         replays.answeredByKes++;
       } else if (body.sessionId !== logout.body.sessionId && !inspector.hasMetadata(cookie)) {
         replays.olderKesCookie++;
@@ -168,6 +178,7 @@ export function mustBeZero(counts) {
     'signed out who should not have been': counts.signedOut.wrongly,
     'another session, or lost session data': counts.wrongSession,
     'revoked cookies accepted after the window': counts.replays.acceptedRevoked,
+    'revocations never published': counts.unpublished,
     'network errors and non-JSON answers': counts.errors.failed,
     '5xx answers': counts.errors.status5xx,
     'other non-200 answers': counts.errors.otherStatus,

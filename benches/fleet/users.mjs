@@ -1,11 +1,17 @@
 // The fleet proof's simulated users, each with its own cookie jar (the session cookie), one
 // request at a time:
-// - active (most): sign in, browse a few pages, sometimes sign out and, once the propagation
-//   window has passed, replay a copy of their cookie taken before the logout; again and again;
+// - active (most): sign in, browse a few pages, sometimes sign out and, once the revocation has
+//   reached Redis and the propagation window has passed, replay a copy of their cookie taken
+//   before the logout; again and again;
 // - steady (1 in 10): sign in once and browse now and then, never signing out, through the whole
 //   deploy;
 // - sleepers (1 in 20): sign in at the start and come back only once the deploy is over, with a
 //   cookie sealed with the key the last phase drops.
+
+import { nodeOf } from './phases.mjs';
+
+/** How long a logout's revocation may take to reach Redis before it counts as never published. */
+const PUBLISH_TIMEOUT = 10_000;
 
 /** Resolves after `ms`, or at once when `run` stops. */
 function pause(run, ms) {
@@ -69,7 +75,10 @@ class User {
     this.copies.push(this.cookie);
   }
 
-  /** Signs out, waits out the propagation window, and replays a cookie from before the logout. */
+  /**
+   * Signs out, waits out the propagation window after the revocation reached Redis, and replays
+   * a cookie from before the logout.
+   */
   async logoutAndReplay(run) {
     const [sent, copies] = [this.cookie, this.copies];
     const logout = await this.send('/logout', { method: 'POST' });
@@ -77,6 +86,12 @@ class User {
     if (!logout) return;
     this.keep(logout);
     if (!this.tally.logout(logout, { user: this.id, cookie: sent })) return; // nothing was ended there
+    const answered = performance.now();
+    if (nodeOf(logout.node).kind === 'ours') {
+      // The window counts from when the revocation reached Redis too: the answer does not wait for it.
+      const at = await run.watch.published(logout.body.sessionId, PUBLISH_TIMEOUT);
+      this.tally.published(logout, at === undefined ? undefined : at - answered);
+    }
     await new Promise((resolve) => setTimeout(resolve, run.window + between(0, 50)));
     const cookie = copies[between(0, copies.length - 1)];
     const answer = await this.send('/page', { cookie });
@@ -117,11 +132,18 @@ async function sleeper(user, run) {
  * Starts `count` users (1 in 20 a sleeper, 1 in 10 steady, the rest active), each after a random
  * delay of up to `rampMs`; returns the `mix` of kinds and `stop()`, which lets each finish what
  * it is doing.
- * @param {{ count: number, front: ReturnType<typeof import('./front.mjs').createFront>, tally: ReturnType<typeof import('./tally.mjs').createTally>, window: number, deployed: Promise<void>, rampMs: number }} options
+ * @param {{ count: number, front: ReturnType<typeof import('./front.mjs').createFront>, tally: ReturnType<typeof import('./tally.mjs').createTally>, watch: Awaited<ReturnType<typeof import('./watch.mjs').watchRevocations>>, window: number, deployed: Promise<void>, rampMs: number }} options
  */
-export function startUsers({ count, front, tally, window, deployed, rampMs }) {
+export function startUsers({ count, front, tally, watch, window, deployed, rampMs }) {
   let stopped;
-  const run = { running: true, waiting: new Set(), window, deployed, stopped: new Promise((r) => (stopped = r)) };
+  const run = {
+    running: true,
+    waiting: new Set(),
+    watch,
+    window,
+    deployed,
+    stopped: new Promise((r) => (stopped = r)),
+  };
   const behaviours = Array.from({ length: count }, (_, i) => (i % 20 === 0 ? sleeper : i % 10 === 1 ? steady : active));
   const loops = behaviours.map(async (behaviour, i) => {
     const user = new User(`user-${i}`, front, tally);
