@@ -120,7 +120,7 @@ export function fleetReport({ users, seconds, window, phases, counts, examples }
     row('sign-ins', counts.logins),
     row('pages browsed signed in', counts.pages),
     row('sign-outs', counts.logouts),
-    `| sign-outs by upgraded processes: their revocation reached Redis after the answer, p50 / p99 / max | ${delays(counts.publishDelays)} | |`,
+    `| sign-outs by upgraded processes: their revocation reached Redis, counted from the answer (negative: before the driver had it), p50 / p99 / max | ${delays(counts.publishDelays)} | |`,
     row('**revocations never published (within 10 s)**', counts.unpublished, '0'),
     row('**signed out who should not have been**', signedOut.wrongly, '0'),
     row('signed out, cookie sealed only with the dropped key K1 (expected)', signedOut.droppedKey),
