@@ -14,7 +14,7 @@ function header() {
   return [
     '# Benchmarks',
     '',
-    'Written by `npm run bench` and `npm run soak`; numbers from one machine, measured side by side in one run.',
+    'Written by `npm run bench`, `npm run soak` and `npm run fleet`; numbers from one machine, measured side by side in one run.',
     '',
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}-${process.arch}`,
     `- Node ${process.versions.node}; koa-sodium-session ${require('../package.json').version}`,

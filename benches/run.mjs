@@ -1,11 +1,13 @@
 // `npm run bench`: the Rust floor (criterion), codec round trips, end to end over HTTP, session
-// handling without HTTP, memory, revocations and key derivation, all written into BENCHMARKS.md
-// with the ratios the README quotes.
+// handling without HTTP, memory, revocations, the fleet proof and key derivation, all written
+// into BENCHMARKS.md with the ratios the README quotes.
 // `BENCH_QUICK=1` runs fewer, shorter rounds (for a smoke test, not for numbers).
 import { spawnSync } from 'node:child_process';
 import { runCodecBench } from './codec.mjs';
 import { runDeriveBench } from './derive.mjs';
 import { runE2eBench } from './e2e.mjs';
+import { mustBeZero } from './fleet/tally.mjs';
+import { FLEET_TITLE, fleetReport, runFleet } from './fleet.mjs';
 import { MEMORY_NODE_FLAGS } from './memory.mjs';
 import { runPipelineBench } from './pipeline.mjs';
 import { recordSection } from './report.mjs';
@@ -124,6 +126,14 @@ await recordSection(
   'Revocations: mirror memory, checks, loading from Redis, propagation',
   await runRevocationsBench({ quick }),
 );
+
+console.log('fleet proof…');
+const fleet = await runFleet(quick ? { users: 200, seconds: 12 } : { users: 1000, seconds: 60 });
+await recordSection(FLEET_TITLE, fleetReport(fleet));
+if (Object.values(mustBeZero(fleet.counts)).some((n) => n !== 0)) {
+  console.error('fleet proof: a count that must be 0 is not (see BENCHMARKS.md)');
+  process.exitCode = 1;
+}
 
 console.log('key derivation…');
 const derive = await runDeriveBench({ runs: quick ? 1 : 3 });
