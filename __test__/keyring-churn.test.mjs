@@ -18,18 +18,20 @@ function churn(count, rounds, mode = 'yield') {
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 
 describe('keyring churn', () => {
-  it('100 000 keyrings made and dropped, four times: no error, RSS flat once warm, guard pages bounded', (t) => {
-    const { start, rounds, peakGuard } = churn(100_000, 4);
+  it('100 000 keyrings made and dropped, five times: no error, no new RSS high once warm, guard pages bounded', (t) => {
+    const { start, rounds, peakGuard } = churn(100_000, 5);
     t.diagnostic(
       `RSS ${mb(start.rss)} → ${rounds.map((r) => mb(r.rss)).join(' → ')}; guard pages ${start.guard}, peak ${peakGuard}`,
     );
-    // The first rounds grow the JS heap to its working size (more on newer V8s); then it is flat.
-    const [, , third, fourth] = rounds;
-    assert.ok(fourth.rss - third.rss < 16 * MB, `RSS grew ${mb(fourth.rss - third.rss)} in the fourth round`);
+    // The first round grows the JS heap to its working size, and the heap then moves up and down
+    // by tens of MB (more under Deno): what must not happen is a new high round after round.
+    const last = rounds.at(-1);
+    const before = Math.max(...rounds.slice(1, -1).map((r) => r.rss));
+    assert.ok(last.rss - before < 16 * MB, `RSS reached ${mb(last.rss)}, ${mb(last.rss - before)} over rounds 2 to 4`);
     // Garbage collection frees dropped keyrings late: tens of thousands may be alive at a time.
     // A guarded allocation per key would have needed two guard pages each.
     assert.ok(peakGuard - start.guard < 400, `${peakGuard - start.guard} more guard pages at the peak`);
-    assert.ok(fourth.guard - start.guard < 8, `${fourth.guard - start.guard} guard pages left behind`);
+    assert.ok(last.guard - start.guard < 8, `${last.guard - start.guard} guard pages left behind`);
   });
 
   it('100 000 keyrings made without yielding (nothing freed meanwhile): no error, guard pages in the hundreds', (t) => {

@@ -10,6 +10,20 @@ const { extendHorizon } = createRequire(import.meta.url)('../lib/revocations.cjs
 const newId = () => randomBytes(16).toString('base64url');
 const DAY = 24 * 3600 * 1000;
 
+/**
+ * A test run with Date and setInterval mocked from 2030-01-01, reset when it ends (node:test
+ * resets them by itself; Deno keeps them for the next test).
+ */
+const clockIt = (name, body) =>
+  it(name, async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+    try {
+      await body(t);
+    } finally {
+      t.mock.timers.reset();
+    }
+  });
+
 describe('memoryRevocations', () => {
   it('refuses a revoked session at once, before the promise settles', async () => {
     const revocations = memoryRevocations();
@@ -27,8 +41,7 @@ describe('memoryRevocations', () => {
     assert.equal(await revocations.ready, undefined);
   });
 
-  it('keeps an entry until `until`, then counts it as not revoked', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('keeps an entry until `until`, then counts it as not revoked', (t) => {
     const revocations = memoryRevocations();
     const id = newId();
     revocations.revoke(id, Date.now() + 60_000);
@@ -38,8 +51,7 @@ describe('memoryRevocations', () => {
     assert.equal(revocations.isRevoked(id), false);
   });
 
-  it('keeps an entry for the horizon by default: one day, or the `horizon` option', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('keeps an entry for the horizon by default: one day, or the `horizon` option', (t) => {
     const byDefault = memoryRevocations();
     const short = memoryRevocations({ horizon: 10_000 });
     const [a, b] = [newId(), newId()];
@@ -54,8 +66,7 @@ describe('memoryRevocations', () => {
     assert.equal(byDefault.isRevoked(a), false);
   });
 
-  it('extendHorizon raises the default lifetime, never lowers it', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('extendHorizon raises the default lifetime, never lowers it', (t) => {
     const revocations = memoryRevocations({ horizon: 10_000 });
     extendHorizon(revocations, 7 * DAY);
     extendHorizon(revocations, 1_000);
@@ -74,8 +85,7 @@ describe('memoryRevocations', () => {
     assert.equal(revocations.isRevoked(id), false);
   });
 
-  it('revoking again keeps the later expiry', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('revoking again keeps the later expiry', (t) => {
     const revocations = memoryRevocations();
     const id = newId();
     revocations.revoke(id, Date.now() + 120_000);
@@ -84,8 +94,7 @@ describe('memoryRevocations', () => {
     assert.equal(revocations.isRevoked(id), true);
   });
 
-  it('revokeUser records when, at once, and the latest logout wins', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('revokeUser records when, at once, and the latest logout wins', (t) => {
     const revocations = memoryRevocations();
     assert.equal(revocations.userRevokedAt('u-1'), 0);
     const first = Date.now();
@@ -100,8 +109,7 @@ describe('memoryRevocations', () => {
     assert.equal(revocations.userRevokedAt('u-2'), 0);
   });
 
-  it('a user entry expires at its `until`', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('a user entry expires at its `until`', (t) => {
     const revocations = memoryRevocations();
     revocations.revokeUser('u-1', Date.now() + 30_000);
     t.mock.timers.tick(29_999);
@@ -125,8 +133,7 @@ describe('memoryRevocations', () => {
     }
   });
 
-  it('drops expired entries from memory every minute', (t) => {
-    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: Date.UTC(2030, 0, 1) });
+  clockIt('drops expired entries from memory every minute', (t) => {
     const revocations = memoryRevocations();
     const sessions = Array.from({ length: 2000 }, newId);
     for (const id of sessions) revocations.revoke(id, Date.now() + 30_000);
