@@ -107,8 +107,36 @@ function openValue(ring, value) {
   return { session, token, stale: (flags & FLAG_STALE) !== 0, adopted: (flags & FLAG_ADOPTED) !== 0 };
 }
 
-/** Where a session object `decode` returned keeps its metadata token, out of its data. */
-const TOKEN = Symbol('koa-sodium-session metadata');
+/** A constructor that returns its argument: lets a subclass give any object a private field. */
+class Carrier {
+  constructor(object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the point of this class
+    return object;
+  }
+}
+
+/**
+ * The metadata token of a session object `decode` returned, in a private field of that object:
+ * nothing of its data (keys, JSON, spread, deep equality) nor reflection shows it, and setting
+ * it costs what setting a property does.
+ */
+class SessionToken extends Carrier {
+  #token;
+
+  /**
+   * @param {object} session
+   * @param {string} token
+   */
+  constructor(session, token) {
+    super(session);
+    this.#token = token;
+  }
+
+  /** The token `session` carries, if `decode` made it. */
+  static of(session) {
+    return #token in session ? session.#token : undefined;
+  }
+}
 
 /**
  * The encode/decode pair over the keyring `ringOf()` returns (null while a passphrase is being
@@ -130,7 +158,7 @@ function sessionHooks(ringOf, policy) {
       }
       const ring = ringOf();
       if (!ring) throw codedError(Error, 'ERR_KEY_PENDING', KEY_PENDING);
-      if (!fromKoaSession(this)) return ring.seal(session[TOKEN], JSON.stringify(session)); // no token: a new session
+      if (!fromKoaSession(this)) return ring.seal(SessionToken.of(session), JSON.stringify(session)); // no token: a new session
       const token = requestSession(this, policy).tokenToSeal(session);
       // Revoked since it was opened: an empty cookie, which starts a fresh session next time.
       return token === null ? '' : ring.seal(token, JSON.stringify(session));
@@ -140,7 +168,7 @@ function sessionHooks(ringOf, policy) {
       if (!ring) throw refusal('ERR_KEY_PENDING', 'key-pending', KEY_PENDING);
       const opened = openValue(ring, cookie);
       if (!fromKoaSession(this)) {
-        Object.defineProperty(opened.session, TOKEN, { value: policy.admit(opened) });
+        new SessionToken(opened.session, policy.admit(opened));
         return opened.session;
       }
       const request = requestSession(this, policy);

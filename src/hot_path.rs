@@ -20,22 +20,22 @@ use napi::Env;
 use crate::codec::Scratch;
 use crate::error::Error;
 use crate::keyring::Keyring;
+use crate::metadata::TOKEN_BYTES;
 use crate::sodium;
 use crate::wire::MAX_COOKIE_CHARS;
 
 /// The signature N-API calls a native function with.
 pub type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// What a thread reuses from call to call: the arguments' UTF-8 and the codec's buffers.
+/// What a thread reuses from call to call: the argument's UTF-8 and the codec's buffers.
 struct Buffers {
     input: Vec<u8>,
-    token: Vec<u8>,
     scratch: Scratch,
 }
 
 thread_local! {
     static BUFFERS: RefCell<Buffers> = const {
-        RefCell::new(Buffers { input: Vec::new(), token: Vec::new(), scratch: Scratch::new() })
+        RefCell::new(Buffers { input: Vec::new(), scratch: Scratch::new() })
     };
 }
 
@@ -95,19 +95,11 @@ pub unsafe extern "C" fn seal(
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
         call(env, info, |ring, [token, json], buffers| {
-            let token_len = match type_name(env, token) {
-                "undefined" => None,
-                _ => Some(read_string(
-                    env,
-                    token,
-                    "token",
-                    usize::MAX,
-                    &mut buffers.token,
-                )?),
-            };
+            let mut token_bytes = [0u8; TOKEN_BYTES + 2]; // room to tell a longer string apart
+            let token_len = read_token(env, token, &mut token_bytes)?;
             let len = read_string(env, json, "json", usize::MAX, &mut buffers.input)?;
             let sealed = ring.seal(
-                token_len.map(|len| &buffers.token[..len]),
+                token_len.map(|len| &token_bytes[..len]),
                 &buffers.input[..len],
                 &mut buffers.scratch,
             );
@@ -115,6 +107,29 @@ pub unsafe extern "C" fn seal(
             create_string(env, sealed?, true)
         })
     }
+}
+
+/// Reads the token argument `value` into `buf` as Latin-1 (a token is ASCII) in one call, and
+/// returns its length, or `None` when it is `undefined` (a new session).
+///
+/// # Safety
+/// `env` must be live and `value` a value in it.
+unsafe fn read_token(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    buf: &mut [u8; TOKEN_BYTES + 2],
+) -> Result<Option<usize>, Error> {
+    let mut len = 0;
+    // SAFETY: `buf` is writable for its length, and N-API writes at most that many bytes.
+    let status = unsafe {
+        sys::napi_get_value_string_latin1(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut len)
+    };
+    // SAFETY: as for this function.
+    if status != sys::Status::napi_ok && unsafe { type_name(env, value) } == "undefined" {
+        return Ok(None);
+    }
+    // SAFETY: as for this function.
+    unsafe { argument(env, value, status, len, "token", "a string") }.map(Some)
 }
 
 /// `open(value)`: a flag digit, the 40-character metadata token and the session JSON text of a
@@ -233,9 +248,6 @@ unsafe fn call<const N: usize>(
                 buffers.scratch.shrink();
                 if buffers.input.len() > Scratch::KEEP_BYTES {
                     buffers.input = Vec::new();
-                }
-                if buffers.token.len() > Scratch::KEEP_BYTES {
-                    buffers.token = Vec::new();
                 }
                 result
             })

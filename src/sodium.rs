@@ -237,6 +237,23 @@ pub fn keyed_hash(out: &mut [u8], data: &[u8], key: &[u8; KEY_BYTES]) {
     };
 }
 
+/// SipHash-2-4 with a 128-bit output (`crypto_shorthash_siphashx24`) of `data` under the 16-byte
+/// `key`: a fast keyed PRF for short messages, used as their tag.
+pub fn siphash128(data: &[u8], key: &[u8; 16]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    // SAFETY: `out` is writable for the 16 bytes siphashx24 writes, `key` readable for its 16,
+    // `data` for data.len().
+    unsafe {
+        ffi::crypto_shorthash_siphashx24(
+            out.as_mut_ptr(),
+            data.as_ptr(),
+            data.len() as u64,
+            key.as_ptr(),
+        )
+    };
+    out
+}
+
 /// True when the 16-byte `a` and `b` are equal, compared in constant time (`crypto_verify_16`).
 pub fn equal16(a: &[u8; 16], b: &[u8; 16]) -> bool {
     // SAFETY: both are arrays of exactly the 16 bytes crypto_verify_16 reads.
