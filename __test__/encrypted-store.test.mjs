@@ -5,22 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import encryptedSession, { encryptedStore, generateKey } from '../index.mjs';
-import { cookieValue, get, KEY, makeApp, SALT, SECRET, sessionCookie } from './helpers.mjs';
-
-/** A koa-session store over a Map, recording what it was given. */
-function mapStore() {
-  const data = new Map();
-  return {
-    data,
-    get: async (key) => data.get(key),
-    set: async (key, value) => {
-      data.set(key, value);
-    },
-    destroy: async (key) => {
-      data.delete(key);
-    },
-  };
-}
+import { cookieValue, get, KEY, makeApp, mapStore, SALT, SECRET, sessionCookie } from './helpers.mjs';
 
 /** An app whose sessions live in `raw`, wrapped, with a view counter and a logout route. */
 function appWith(raw, storeOpts = { secretKey: KEY }, sessionOpts = {}) {

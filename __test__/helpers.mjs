@@ -1,5 +1,5 @@
-// Shared test fixtures: Koa apps with a session counter, cookie plumbing for supertest, and a copy
-// of lib/ that sees only chosen Redis client libraries.
+// Shared test fixtures: Koa apps with a session counter, cookie plumbing for supertest, a store
+// over a Map, and a copy of lib/ that sees only chosen Redis client libraries.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,4 +118,19 @@ export async function storedSessionIds(redis, prefix = 'kss:revocations:') {
     for (let i = 0; i < text.length; i += 22) ids.add(text.slice(i, i + 22));
   }
   return ids;
+}
+
+/** A koa-session store over a Map (`data`), as an app would write one for tests. */
+export function mapStore() {
+  const data = new Map();
+  return {
+    data,
+    get: async (key) => data.get(key),
+    set: async (key, value) => {
+      data.set(key, value);
+    },
+    destroy: async (key) => {
+      data.delete(key);
+    },
+  };
 }

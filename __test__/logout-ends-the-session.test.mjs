@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import legacySession from 'koa-encrypted-session';
 import encryptedSession, { encryptedStore, memoryRevocations } from '../index.mjs';
-import { get, KEY, makeApp, sessionCookie } from './helpers.mjs';
+import { get, KEY, makeApp, mapStore, sessionCookie } from './helpers.mjs';
 
 /**
  * An app with /login?user= (regenerate, then the user id), /logout, /me, a view counter on
@@ -121,21 +121,6 @@ for (const format of ['legacy', 'compact']) {
 }
 
 describe('logout with encryptedStore', () => {
-  /** A koa-session store over a Map. */
-  function mapStore() {
-    const data = new Map();
-    return {
-      data,
-      get: async (key) => data.get(key),
-      set: async (key, value) => {
-        data.set(key, value);
-      },
-      destroy: async (key) => {
-        data.delete(key);
-      },
-    };
-  }
-
   it('logout deletes the value, and a value written back afterwards does not revive the session', async () => {
     const raw = mapStore();
     const app = appWith({ store: encryptedStore(raw, { secretKey: KEY }) });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import legacySession from 'koa-encrypted-session';
 import encryptedSession, { encryptedStore, memoryRevocations, redisRevocations } from '../index.mjs';
-import { get, KEY, makeApp, sessionCookie } from './helpers.mjs';
+import { get, KEY, makeApp, mapStore, sessionCookie } from './helpers.mjs';
 import { freePort } from './servers.mjs';
 
 const DAY = 24 * 3600 * 1000;
@@ -19,21 +19,6 @@ const advance = (ms) => {
 after(() => {
   Date.now = realNow;
 });
-
-/** A koa-session store over a Map. */
-function mapStore() {
-  const data = new Map();
-  return {
-    data,
-    get: async (key) => data.get(key),
-    set: async (key, value) => {
-      data.set(key, value);
-    },
-    destroy: async (key) => {
-      data.delete(key);
-    },
-  };
-}
 
 /** An app with /login?user=&maxAge=, /logout, /slow?ms= and / answering { user, id }. */
 function appWith(opts = {}) {

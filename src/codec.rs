@@ -363,22 +363,29 @@ mod tests {
         let keys = cookies(&[1], "koa.sess", Format::Legacy);
         let cookie = seal(&keys, br#"{"a":1}"#);
         // What koa-encrypted-session decrypts: the JSON with the member, last.
-        let mut body = Vec::new();
-        wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
-        let mut plain = vec![0u8; body.len() - HEADER_BYTES - MAC_BYTES];
-        let nonce: [u8; NONCE_BYTES] = body[4..HEADER_BYTES].try_into().unwrap();
-        assert!(sodium::secretbox_open(
-            &mut plain,
-            &body[HEADER_BYTES..],
-            &nonce,
-            &[1; 32],
-            &mut Vec::new()
-        ));
-        let text = String::from_utf8(plain).unwrap();
+        let text = String::from_utf8(legacy_plaintext(&cookie, 1)).unwrap();
         assert!(
             text.starts_with(&format!(r#"{{"a":1,"$kss":"{}"#, token())),
             "{text}"
         );
+    }
+
+    /// What a legacy `cookie` holds, opened as koa-encrypted-session opens it: with the raw key
+    /// `[key; 32]`, the plaintext as it is.
+    fn legacy_plaintext(cookie: &str, key: u8) -> Vec<u8> {
+        let mut body = Vec::new();
+        wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
+        let mut plain = vec![0u8; body.len() - HEADER_BYTES - MAC_BYTES];
+        let nonce: [u8; NONCE_BYTES] = body[4..HEADER_BYTES].try_into().unwrap();
+        let boxed = &body[HEADER_BYTES..];
+        assert!(sodium::secretbox_open(
+            &mut plain,
+            boxed,
+            &nonce,
+            &[key; 32],
+            &mut Vec::new()
+        ));
+        plain
     }
 
     /// A legacy cookie as koa-encrypted-session seals it: the JSON alone under the raw key.
@@ -431,17 +438,7 @@ mod tests {
     fn a_moved_member_verifies_through_check_legacy_metadata() {
         let keys = cookies(&[2, 1], "koa.sess", Format::Legacy);
         let cookie = seal(&cookies(&[1], "koa.sess", Format::Legacy), b"{}");
-        let mut body = Vec::new();
-        wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
-        let mut plain = vec![0u8; body.len() - HEADER_BYTES - MAC_BYTES];
-        let nonce: [u8; NONCE_BYTES] = body[4..HEADER_BYTES].try_into().unwrap();
-        assert!(sodium::secretbox_open(
-            &mut plain,
-            &body[HEADER_BYTES..],
-            &nonce,
-            &[1; 32],
-            &mut Vec::new()
-        ));
+        let plain = legacy_plaintext(&cookie, 1);
         let value = &plain[9..plain.len() - 2];
         assert_eq!(keys.check_legacy_metadata(value).unwrap(), *TOKEN);
         assert!(cookies(&[1], "b.sess", Format::Legacy)

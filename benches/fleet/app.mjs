@@ -76,7 +76,8 @@ function serve() {
       server.close(); // its idle keep-alive connections too; the front sends nothing here any more
       await once(server, 'close');
       await revocations?.close();
-      process.send({ errors }, () => process.exit(0));
+      process.send({ errors });
+      process.once('message', () => process.exit(0)); // the parent has the errors (Deno may lose a message sent just before exit)
     });
   });
   process.on('disconnect', () => process.exit(1)); // the parent is gone: no process outlives it
@@ -93,7 +94,9 @@ export async function startNode(config) {
   const exited = once(child, 'exit');
   let errors = ['exited without reporting its errors'];
   child.on('message', (message) => {
-    if (message.errors) errors = message.errors;
+    if (!message.errors) return;
+    errors = message.errors;
+    child.send('exit');
   });
   child.send(config);
   const [ready] = await Promise.race([
