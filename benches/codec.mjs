@@ -23,7 +23,8 @@ async function time(codec, session, iterations) {
 }
 
 /**
- * Runs the codec benchmark and returns rows `{ size, name, median, min, max }` in µs.
+ * Runs the codec benchmark and returns rows `{ size, name, median, min, max, samples }` in µs
+ * (`samples`: one per round, in round order).
  * @param {{ rounds?: number, budgetMs?: number }} options time per contender per round
  */
 export async function runCodecBench({ rounds = 7, budgetMs = 150 } = {}) {
@@ -57,6 +58,7 @@ export async function runCodecBench({ rounds = 7, budgetMs = 150 } = {}) {
         median: median(xs),
         min: Math.min(...xs),
         max: Math.max(...xs),
+        samples: xs,
       });
     }
   }

@@ -40,10 +40,11 @@ async function cookieFor(url, size) {
 }
 
 /**
- * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, cpuUs, errors }`.
+ * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, samples, cpuUs, errors }`
+ * (`samples`: req/s, one per round, in round order).
  * @param {{ rounds?: number, seconds?: number, sizes?: number[] }} options
  */
-export async function runE2eBench({ rounds = 3, seconds = 5, sizes = [20, 1000] } = {}) {
+export async function runE2eBench({ rounds = 5, seconds = 4, sizes = [20, 1000] } = {}) {
   const rows = [];
   for (const size of sizes) {
     const samples = Object.fromEntries(E2E_CONTENDERS.map((name) => [name, { reqs: [], cpu: [], errors: 0 }]));
@@ -71,6 +72,7 @@ export async function runE2eBench({ rounds = 3, seconds = 5, sizes = [20, 1000] 
         reqs: median(s.reqs),
         reqsMin: Math.min(...s.reqs),
         reqsMax: Math.max(...s.reqs),
+        samples: s.reqs,
         cpuUs: median(s.cpu),
         errors: s.errors,
       });

@@ -16,7 +16,8 @@ function measure(name, size, requests) {
 }
 
 /**
- * Runs the pipeline benchmark; rows `{ size, name, median, min, max }` in µs per request.
+ * Runs the pipeline benchmark; rows `{ size, name, median, min, max, samples }` in µs per request
+ * (`samples`: one per round, in round order).
  * @param {{ rounds?: number, requests?: number, sizes?: number[] }} options
  */
 export async function runPipelineBench({ rounds = 5, requests = 20000, sizes = [20, 1000] } = {}) {
@@ -28,7 +29,7 @@ export async function runPipelineBench({ rounds = 5, requests = 20000, sizes = [
       for (const name of order) samples[name].push(measure(name, size, requests));
     }
     for (const [name, xs] of Object.entries(samples)) {
-      rows.push({ size, name, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+      rows.push({ size, name, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
     }
   }
   return rows;

@@ -1,6 +1,9 @@
 // `npm run bench`: the Rust floor (criterion), codec round trips, end to end over HTTP, session
 // handling without HTTP, memory, revocations, the fleet proof and key derivation, all written
-// into BENCHMARKS.md with the ratios the README quotes.
+// into BENCHMARKS.md with the ratios the README quotes. Ratios are medians of per-round ratios:
+// every round runs each contender back to back, so the machine's speed drifting between rounds
+// cancels out. `npm run bench -- codec e2e` runs only the sections named (rust, codec, e2e,
+// pipeline, memory, revocations, fleet, derive) and rewrites only theirs.
 // `BENCH_QUICK=1` runs fewer, shorter rounds (for a smoke test, not for numbers).
 import { spawnSync } from 'node:child_process';
 import { runCodecBench } from './codec.mjs';
@@ -8,6 +11,7 @@ import { runDeriveBench } from './derive.mjs';
 import { runE2eBench } from './e2e.mjs';
 import { mustBeZero } from './fleet/tally.mjs';
 import { FLEET_TITLE, fleetReport, runFleet } from './fleet.mjs';
+import { medianRatio } from './median.mjs';
 import { MEMORY_NODE_FLAGS } from './memory.mjs';
 import { runPipelineBench } from './pipeline.mjs';
 import { recordSection } from './report.mjs';
@@ -16,6 +20,13 @@ import { runRevocationsBench } from './revocations.mjs';
 const quick = Boolean(process.env.BENCH_QUICK);
 const THEIRS = 'koa-encrypted-session 3.0.7';
 const fmt = (x, digits = 2) => x.toFixed(digits);
+const SECTIONS = ['rust', 'codec', 'e2e', 'pipeline', 'memory', 'revocations', 'fleet', 'derive'];
+const asked = process.argv.slice(2);
+for (const name of asked) {
+  if (!SECTIONS.includes(name)) throw new Error(`unknown section '${name}': expected some of ${SECTIONS.join(', ')}`);
+}
+/** Whether section `name` runs: all of them when none is named. */
+const runs = (name) => asked.length === 0 || asked.includes(name);
 
 /** Criterion's seal/open times per format and size, from `cargo bench --output-format bencher`. */
 function rustFloor() {
@@ -33,116 +44,140 @@ function rustFloor() {
   return ['| session JSON | format | operation | time |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-console.log('Rust floor (criterion)…');
-await recordSection('Rust floor: seal and open alone (criterion)', rustFloor());
-
-console.log('codec round trips…');
-const codec = await runCodecBench(quick ? { rounds: 3, budgetMs: 50 } : { rounds: 9, budgetMs: 200 });
-const codecLines = [
-  '| session JSON | contender | round trip (median) | spread (min–max) | vs koa-encrypted-session |',
-  '| --- | --- | --- | --- | --- |',
-];
-const codecRatios = [];
-for (const row of codec) {
-  const theirs = codec.find((r) => r.size === row.size && r.name === THEIRS).median;
-  codecLines.push(
-    `| ${row.json} B | ${row.name} | ${fmt(row.median)} µs | ${fmt(row.min)}–${fmt(row.max)} µs | ${fmt(theirs / row.median)}× |`,
-  );
-  if (row.name.startsWith('koa-sodium-session'))
-    codecRatios.push(`${row.name} at ${row.json} B: **${fmt(theirs / row.median)}×**`);
+if (runs('rust')) {
+  console.log('Rust floor (criterion)…');
+  await recordSection('Rust floor: seal and open alone (criterion)', rustFloor());
 }
-await recordSection(
-  'Codec round trip (encode then decode)',
-  `${codecLines.join('\n')}\n\nEvery contender first round-trips the same session; rounds are interleaved (${quick ? 3 : 9} rounds).\n\nFaster than koa-encrypted-session: ${codecRatios.join('; ')}.`,
-);
 
-console.log('end to end…');
-const e2e = await runE2eBench(quick ? { rounds: 1, seconds: 2 } : { rounds: 3, seconds: 5 });
-const SIGNED = 'koa-session 7.0.2, signed (default)';
-const e2eLines = [
-  '| session data | server | req/s (median) | spread | server CPU per request | errors | vs koa-encrypted-session | vs koa-session 7.0.2 signed |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
-];
-const e2eRatios = [];
-for (const row of e2e) {
-  const at = (name) => e2e.find((r) => r.size === row.size && r.name === name).reqs;
-  e2eLines.push(
-    `| ${row.size} B | ${row.name} | ${Math.round(row.reqs)} | ${Math.round(row.reqsMin)}–${Math.round(row.reqsMax)} | ${fmt(row.cpuUs, 1)} µs | ${row.errors} | ${fmt(row.reqs / at(THEIRS))}× | ${fmt(row.reqs / at(SIGNED))}× |`,
-  );
-  if (row.name.startsWith('koa-sodium-session') && !row.name.includes('revocations'))
-    e2eRatios.push(
-      `${row.name}, ${row.size} B: **${fmt(row.reqs / at(THEIRS))}×** koa-encrypted-session, **${fmt(row.reqs / at(SIGNED))}×** signed koa-session 7.0.2`,
-    );
-  if (row.name.includes('revocations'))
-    e2eRatios.push(
-      `revocations on (100 000 revoked sessions in the mirror), ${row.size} B: **${fmt(row.reqs / at('koa-sodium-session (compact)'))}×** the requests per second with them off`,
-    );
-}
-await recordSection(
-  'End to end over HTTP (autocannon, 50 connections, loopback)',
-  `${e2eLines.join('\n')}\n\nEach request carries the session cookie; the handler changes the session, so every request opens and seals one. ${quick ? 1 : 3} interleaved rounds of ${quick ? 2 : 5} s per server, each server in its own process, autocannon on the same 2-core machine. "Signed (default)" is what \`npm install koa-session\` gives: 7.0.2, HMAC-signed cookies.\n\n${e2eRatios.join('; ')}.`,
-);
-
-console.log('session handling without HTTP…');
-const pipeline = await runPipelineBench(quick ? { rounds: 1, requests: 2000 } : { rounds: 5, requests: 20000 });
-const pipelineLines = [
-  '| session data | middleware | per request (median) | spread | vs koa-encrypted-session | vs koa-session 6.4.0 unsigned |',
-  '| --- | --- | --- | --- | --- | --- |',
-];
-for (const row of pipeline) {
-  const at = (name) => pipeline.find((r) => r.size === row.size && r.name === name).median;
-  pipelineLines.push(
-    `| ${row.size} B | ${row.name} | ${fmt(row.median)} µs | ${fmt(row.min)}–${fmt(row.max)} µs | ${fmt(at(THEIRS) / row.median)}× | ${fmt(at('koa-session, unsigned') / row.median)}× |`,
+if (runs('codec')) await codecSection();
+if (runs('e2e')) await e2eSection();
+if (runs('pipeline')) await pipelineSection();
+if (runs('memory')) await memorySection();
+if (runs('revocations')) {
+  console.log('revocations…');
+  await recordSection(
+    'Revocations: mirror memory, checks, loading from Redis, propagation',
+    await runRevocationsBench({ quick }),
   );
 }
-await recordSection(
-  'Session handling without HTTP',
-  `${pipelineLines.join('\n')}\n\nThe end-to-end handler and middleware, run over a Koa context built on an in-memory request: no socket, no HTTP parsing, no response written. Each contender in a fresh process per round (${quick ? 1 : 5} interleaved rounds, ${quick ? '2,000' : '20,000'} requests timed after as many to warm up). "Hooks given": koa-session 7.0.2 with its own base64-JSON encoding passed as \`encode\`/\`decode\`, as this package passes its own, which skips the zod-validated default hooks.`,
-);
-
-console.log('memory…');
-const memory = ['compact', 'legacy'].map((format) => {
-  const script = new URL('./memory.mjs', import.meta.url).pathname;
-  const args = [...MEMORY_NODE_FLAGS, script, format, quick ? '200000' : '5000000'];
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (run.status !== 0) throw new Error(`memory benchmark (${format}) failed`);
-  return JSON.parse(run.stdout);
-});
-await recordSection(
-  'Memory over codec round trips',
-  [
-    '| format | round trips (~1 KB session) | RSS before | RSS after | growth | growth outside the V8 heap |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...memory.map(
-      (r) =>
-        `| ${r.format} | ${r.count.toLocaleString('en')} | ${fmt(r.beforeMb, 1)} MB | ${fmt(r.afterMb, 1)} MB | ${fmt(r.growthMb, 1)} MB | ${fmt(r.outsideHeapGrowthMb, 1)} MB |`,
-    ),
-  ].join('\n') +
-    `\n\nEach format in its own process, measured after a 2,000,000 round-trip warm-up and a full GC, and again after a full GC at the end. V8's young generation is pinned at its full size (\`${MEMORY_NODE_FLAGS.slice(1).join(' ')}\`): left alone, V8 grows it in steps of 8 and 16 MB of RSS under heavy allocation, for pure-JS codecs too, which would hide or fake a leak. "Outside the V8 heap" is RSS minus V8's heap: where native memory would grow.`,
-);
-
-console.log('revocations…');
-await recordSection(
-  'Revocations: mirror memory, checks, loading from Redis, propagation',
-  await runRevocationsBench({ quick }),
-);
-
-console.log('fleet proof…');
-const fleet = await runFleet(quick ? { users: 200, seconds: 12 } : { users: 1000, seconds: 60 });
-await recordSection(FLEET_TITLE, fleetReport(fleet));
-if (Object.values(mustBeZero(fleet.counts)).some((n) => n !== 0)) {
-  console.error('fleet proof: a count that must be 0 is not (see BENCHMARKS.md)');
-  process.exitCode = 1;
-}
-
-console.log('key derivation…');
-const derive = await runDeriveBench({ runs: quick ? 1 : 3 });
-await recordSection(
-  'Key derivation from a passphrase (Argon2id, MODERATE)',
-  [
-    '| contender | time (median) | longest event-loop stall |',
-    '| --- | --- | --- |',
-    ...derive.map((r) => `| ${r.name} | ${Math.round(r.took)} ms | ${Math.round(r.stall)} ms |`),
-  ].join('\n'),
-);
+if (runs('fleet')) await fleetSection();
+if (runs('derive')) await deriveSection();
 console.log('BENCHMARKS.md written');
+
+async function codecSection() {
+  console.log('codec round trips…');
+  const codec = await runCodecBench(quick ? { rounds: 3, budgetMs: 50 } : { rounds: 9, budgetMs: 200 });
+  const codecLines = [
+    '| session JSON | contender | round trip (median) | spread (min–max) | vs koa-encrypted-session |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  const codecRatios = [];
+  for (const row of codec) {
+    const theirs = codec.find((r) => r.size === row.size && r.name === THEIRS).samples;
+    const ratio = fmt(medianRatio(theirs, row.samples));
+    codecLines.push(
+      `| ${row.json} B | ${row.name} | ${fmt(row.median)} µs | ${fmt(row.min)}–${fmt(row.max)} µs | ${ratio}× |`,
+    );
+    if (row.name.startsWith('koa-sodium-session')) codecRatios.push(`${row.name} at ${row.json} B: **${ratio}×**`);
+  }
+  await recordSection(
+    'Codec round trip (encode then decode)',
+    `${codecLines.join('\n')}\n\nEvery contender first round-trips the same session; rounds are interleaved (${quick ? 3 : 9} rounds; ratios: the median of the rounds' ratios).\n\nFaster than koa-encrypted-session: ${codecRatios.join('; ')}.`,
+  );
+}
+
+async function e2eSection() {
+  console.log('end to end…');
+  const shape = quick ? { rounds: 1, seconds: 2 } : { rounds: 5, seconds: 4 };
+  const e2e = await runE2eBench(shape);
+  const SIGNED = 'koa-session 7.0.2, signed (default)';
+  const e2eLines = [
+    '| session data | server | req/s (median) | spread | server CPU per request | errors | vs koa-encrypted-session | vs koa-session 7.0.2 signed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const e2eRatios = [];
+  for (const row of e2e) {
+    const vs = (name) => fmt(medianRatio(row.samples, e2e.find((r) => r.size === row.size && r.name === name).samples));
+    e2eLines.push(
+      `| ${row.size} B | ${row.name} | ${Math.round(row.reqs)} | ${Math.round(row.reqsMin)}–${Math.round(row.reqsMax)} | ${fmt(row.cpuUs, 1)} µs | ${row.errors} | ${vs(THEIRS)}× | ${vs(SIGNED)}× |`,
+    );
+    if (row.name.startsWith('koa-sodium-session') && !row.name.includes('revocations'))
+      e2eRatios.push(
+        `${row.name}, ${row.size} B: **${vs(THEIRS)}×** koa-encrypted-session, **${vs(SIGNED)}×** signed koa-session 7.0.2`,
+      );
+    if (row.name.includes('revocations'))
+      e2eRatios.push(
+        `revocations on (100 000 revoked sessions in the mirror), ${row.size} B: **${vs('koa-sodium-session (compact)')}×** the requests per second with them off`,
+      );
+  }
+  await recordSection(
+    'End to end over HTTP (autocannon, 50 connections, loopback)',
+    `${e2eLines.join('\n')}\n\nEach request carries the session cookie; the handler changes the session, so every request opens and seals one. ${shape.rounds} interleaved rounds of ${shape.seconds} s per server (ratios: the median of the rounds' ratios), each server in its own process, autocannon on the same 2-core machine. "Signed (default)" is what \`npm install koa-session\` gives: 7.0.2, HMAC-signed cookies.\n\n${e2eRatios.join('; ')}.`,
+  );
+}
+
+async function pipelineSection() {
+  console.log('session handling without HTTP…');
+  const pipeline = await runPipelineBench(quick ? { rounds: 1, requests: 2000 } : { rounds: 5, requests: 20000 });
+  const pipelineLines = [
+    '| session data | middleware | per request (median) | spread | vs koa-encrypted-session | vs koa-session 6.4.0 unsigned |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of pipeline) {
+    const vs = (name) =>
+      fmt(medianRatio(pipeline.find((r) => r.size === row.size && r.name === name).samples, row.samples));
+    pipelineLines.push(
+      `| ${row.size} B | ${row.name} | ${fmt(row.median)} µs | ${fmt(row.min)}–${fmt(row.max)} µs | ${vs(THEIRS)}× | ${vs('koa-session, unsigned')}× |`,
+    );
+  }
+  await recordSection(
+    'Session handling without HTTP',
+    `${pipelineLines.join('\n')}\n\nThe end-to-end handler and middleware, run over a Koa context built on an in-memory request: no socket, no HTTP parsing, no response written. Each contender in a fresh process per round (${quick ? 1 : 5} interleaved rounds, ${quick ? '2,000' : '20,000'} requests timed after as many to warm up; ratios: the median of the rounds' ratios). "Hooks given": koa-session 7.0.2 with its own base64-JSON encoding passed as \`encode\`/\`decode\`, as this package passes its own, which skips the zod-validated default hooks.`,
+  );
+}
+
+async function memorySection() {
+  console.log('memory…');
+  const memory = ['compact', 'legacy'].map((format) => {
+    const script = new URL('./memory.mjs', import.meta.url).pathname;
+    const args = [...MEMORY_NODE_FLAGS, script, format, quick ? '200000' : '5000000'];
+    const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (run.status !== 0) throw new Error(`memory benchmark (${format}) failed`);
+    return JSON.parse(run.stdout);
+  });
+  await recordSection(
+    'Memory over codec round trips',
+    [
+      '| format | round trips (~1 KB session) | RSS before | RSS after | growth | growth outside the V8 heap |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...memory.map(
+        (r) =>
+          `| ${r.format} | ${r.count.toLocaleString('en')} | ${fmt(r.beforeMb, 1)} MB | ${fmt(r.afterMb, 1)} MB | ${fmt(r.growthMb, 1)} MB | ${fmt(r.outsideHeapGrowthMb, 1)} MB |`,
+      ),
+    ].join('\n') +
+      `\n\nEach format in its own process, measured after a 2,000,000 round-trip warm-up and a full GC, and again after a full GC at the end. V8's young generation is pinned at its full size (\`${MEMORY_NODE_FLAGS.slice(1).join(' ')}\`): left alone, V8 grows it in steps of 8 and 16 MB of RSS under heavy allocation, for pure-JS codecs too, which would hide or fake a leak. "Outside the V8 heap" is RSS minus V8's heap: where native memory would grow.`,
+  );
+}
+
+async function fleetSection() {
+  console.log('fleet proof…');
+  const fleet = await runFleet(quick ? { users: 200, seconds: 12 } : { users: 1000, seconds: 60 });
+  await recordSection(FLEET_TITLE, fleetReport(fleet));
+  if (Object.values(mustBeZero(fleet.counts)).some((n) => n !== 0)) {
+    console.error('fleet proof: a count that must be 0 is not (see BENCHMARKS.md)');
+    process.exitCode = 1;
+  }
+}
+
+async function deriveSection() {
+  console.log('key derivation…');
+  const derive = await runDeriveBench({ runs: quick ? 1 : 3 });
+  await recordSection(
+    'Key derivation from a passphrase (Argon2id, MODERATE)',
+    [
+      '| contender | time (median) | longest event-loop stall |',
+      '| --- | --- | --- |',
+      ...derive.map((r) => `| ${r.name} | ${Math.round(r.took)} ms | ${Math.round(r.stall)} ms |`),
+    ].join('\n'),
+  );
+}
