@@ -5,20 +5,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import encryptedSession, { encryptedStore, generateKey } from '../index.mjs';
-import { cookieValue, get, KEY, makeApp, mapStore, SALT, SECRET, sessionCookie } from './helpers.mjs';
+import { aliceUntilLogout, cookieValue, get, KEY, makeApp, mapStore, SALT, SECRET, sessionCookie } from './helpers.mjs';
 
 /** An app whose sessions live in `raw`, wrapped, with a view counter and a logout route. */
 function appWith(raw, storeOpts = { secretKey: KEY }, sessionOpts = {}) {
-  return makeApp(encryptedSession, { secretKey: KEY, store: encryptedStore(raw, storeOpts), ...sessionOpts }, (ctx) => {
-    if (ctx.path === '/logout') {
-      ctx.session = null;
-      ctx.body = {};
-      return;
-    }
-    ctx.session.user = 'alice';
-    ctx.session.views = (ctx.session.views ?? 0) + 1;
-    ctx.body = ctx.session.toJSON();
-  });
+  const opts = { secretKey: KEY, store: encryptedStore(raw, storeOpts), ...sessionOpts };
+  return makeApp(encryptedSession, opts, aliceUntilLogout);
 }
 
 /** The one key and value the raw store holds. */

@@ -49,6 +49,17 @@ export function countViews(ctx) {
   ctx.body = ctx.session.toJSON();
 }
 
+/** `/logout` ends the session; any other path signs alice in and counts her views (`countViews`). */
+export function aliceUntilLogout(ctx) {
+  if (ctx.path === '/logout') {
+    ctx.session = null;
+    ctx.body = {};
+    return;
+  }
+  ctx.session.user = 'alice';
+  countViews(ctx);
+}
+
 /** The `name=value` pair of the session cookie a response set, or undefined. */
 export function sessionCookie(res, name = 'koa.sess') {
   const header = res.headers['set-cookie'] ?? [];
