@@ -1,7 +1,7 @@
-// Creates and drops keyrings (middleware and codecs) and prints, as JSON, the process's RSS and
-// memory mappings after each round of `count`. Run with --expose-gc. Arguments: keyrings per
-// round, rounds, and "sync" to make each round without yielding (so no finalizer can run before
-// its end).
+// Creates and drops keyrings (middleware and codecs) and prints, as JSON, the process's RSS, its
+// V8 heap and its memory mappings after each round of `count`. Run with --expose-gc. Arguments:
+// keyrings per round, rounds, and "sync" to make each round without yielding (so no finalizer can
+// run before its end).
 import { readFileSync } from 'node:fs';
 import { setImmediate as tick } from 'node:timers/promises';
 import Koa from 'koa';
@@ -36,7 +36,11 @@ function churn(i) {
   else createCodec({ secretKey: [key, key] }).encode({ i });
 }
 
-const snapshot = () => ({ rss: process.memoryUsage().rss, ...mappings() });
+/** RSS, the V8 heap's size within it, and the mappings. */
+function snapshot() {
+  const { rss, heapTotal } = process.memoryUsage();
+  return { rss, heap: heapTotal, ...mappings() };
+}
 await settle();
 const report = { start: snapshot(), rounds: [], peakGuard: 0 };
 for (let round = 0; round < rounds; round++) {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { RUNTIME } from './helpers.mjs';
 
 const WORKER = fileURLToPath(new URL('./keyring-churn-worker.mjs', import.meta.url));
 const MB = 1024 * 1024;
@@ -18,16 +19,24 @@ function churn(count, rounds, mode = 'yield') {
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 
 describe('keyring churn', () => {
-  it('100 000 keyrings made and dropped, five times: no error, no new RSS high once warm, guard pages bounded', (t) => {
+  it('100 000 keyrings made and dropped, five times: no error, no new native-memory high once warm, guard pages bounded', (t) => {
     const { start, rounds, peakGuard } = churn(100_000, 5);
+    const outside = (r) => r.rss - r.heap; // where keys, keyrings and guarded chunks live
     t.diagnostic(
-      `RSS ${mb(start.rss)} → ${rounds.map((r) => mb(r.rss)).join(' → ')}; guard pages ${start.guard}, peak ${peakGuard}`,
+      `RSS ${mb(start.rss)} → ${rounds.map((r) => mb(r.rss)).join(' → ')}; outside the JS heap ${rounds.map((r) => mb(outside(r))).join(' → ')}; guard pages ${start.guard}, peak ${peakGuard}`,
     );
-    // The first round grows the JS heap to its working size, and the heap then moves up and down
-    // by tens of MB (more under Deno): what must not happen is a new high round after round.
+    // The first round warms the allocators up. The JS heap then moves up and down by tens of MB
+    // as the garbage collector sees fit, so the check is on RSS outside it, where a native leak
+    // would show: no new high round after round. Under Node and Bun that part stays within a few
+    // MB from round to round; under Deno it swings by about 100 MB (123 → 242 → 152 → 217 →
+    // 186 MB in one run), so there the margin is wider and the guard pages below carry the test.
     const last = rounds.at(-1);
-    const before = Math.max(...rounds.slice(1, -1).map((r) => r.rss));
-    assert.ok(last.rss - before < 16 * MB, `RSS reached ${mb(last.rss)}, ${mb(last.rss - before)} over rounds 2 to 4`);
+    const before = Math.max(...rounds.slice(1, -1).map(outside));
+    const margin = RUNTIME.startsWith('Deno') ? 128 * MB : 16 * MB;
+    assert.ok(
+      outside(last) - before < margin,
+      `RSS outside the JS heap reached ${mb(outside(last))}, ${mb(outside(last) - before)} over rounds 2 to 4`,
+    );
     // Garbage collection frees dropped keyrings late: tens of thousands may be alive at a time.
     // A guarded allocation per key would have needed two guard pages each.
     assert.ok(peakGuard - start.guard < 400, `${peakGuard - start.guard} more guard pages at the peak`);
