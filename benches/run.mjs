@@ -37,11 +37,20 @@ function rustFloor() {
   const lines = [
     ...stdout.matchAll(/^test (\S+ B)\/(seal|open)\/(\w+) \.\.\. bench:\s+([\d,]+) ns\/iter \(\+\/- ([\d,]+)\)/gm),
   ];
+  /** Criterion's `ns ± spread` as µs. */
+  const micros = (ns, spread) =>
+    `${fmt(Number(ns.replaceAll(',', '')) / 1000)} µs ± ${fmt(Number(spread.replaceAll(',', '')) / 1000)}`;
   const rows = lines.map(
-    ([, size, op, format, ns, spread]) =>
-      `| ${size} | ${format} | ${op} | ${fmt(Number(ns.replaceAll(',', '')) / 1000)} µs ± ${fmt(Number(spread.replaceAll(',', '')) / 1000)} |`,
+    ([, size, op, format, ns, spread]) => `| ${size} | ${format} | ${op} | ${micros(ns, spread)} |`,
   );
-  return ['| session JSON | format | operation | time |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const nonces = [...stdout.matchAll(/^test nonce\/(.+?) \.\.\. bench:\s+([\d,]+) ns\/iter \(\+\/- ([\d,]+)\)/gm)].map(
+    ([, way, ns, spread]) => `| ${way} | ${micros(ns, spread)} |`,
+  );
+  return [
+    ['| session JSON | format | operation | time |', '| --- | --- | --- | --- |', ...rows].join('\n'),
+    'One seal\'s read of the OS generator (40 bytes: the nonce and a new session\'s id), both ways Linux offers it. The package makes the system call; the vDSO row is a measurement only (README, Security, "Where nonces come from").',
+    ['| read | time |', '| --- | --- |', ...nonces].join('\n'),
+  ].join('\n\n');
 }
 
 if (runs('rust')) {

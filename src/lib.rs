@@ -24,6 +24,7 @@ use napi_derive::napi;
 pub use codec::{Opened, Scratch};
 pub use error::Error;
 pub use keyring::{Keyring, Seals};
+pub use sodium::random_fill;
 pub use wire::Format;
 
 /// A JS error whose `code` is stable, such as `ERR_KEY_LENGTH`.
