@@ -62,6 +62,7 @@ fn nonce(c: &mut Criterion) {
     group.bench_function("getrandom system call", |b| {
         b.iter(|| random_fill(black_box(&mut buf)))
     });
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     match vdso::Getrandom::find() {
         Some(vdso) => {
             group.bench_function("getrandom from the vDSO", |b| {
@@ -159,25 +160,6 @@ mod vdso {
                 )
             };
             assert_eq!(read, buf.len() as isize, "vDSO getrandom read");
-        }
-    }
-}
-
-/// Elsewhere there is no vDSO getrandom to measure.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-mod vdso {
-    /// Never made: `find` finds nothing.
-    pub enum Getrandom {}
-
-    impl Getrandom {
-        /// None: no vDSO getrandom here.
-        pub fn find() -> Option<Self> {
-            None
-        }
-
-        /// Unreachable: no value exists.
-        pub fn fill(&self, _buf: &mut [u8]) {
-            match *self {}
         }
     }
 }
