@@ -83,7 +83,7 @@ const LIBRARY_PACKAGES = { ioredis: ['ioredis'], redis: ['redis', '@redis'] };
 /**
  * A copy of lib/ in a temporary directory whose node_modules links only `libraries` (of `ioredis`,
  * `redis`) to ours, so that `require` from there finds those Redis clients and no other. Returns
- * `{ module, remove }`: the copy's redis-revocations.cjs, and a function deleting the directory.
+ * `{ module, remove }`: the copy's revocations/redis.cjs, and a function deleting the directory.
  * @param {string[]} libraries
  */
 export function isolatedLib(libraries) {
@@ -95,7 +95,7 @@ export function isolatedLib(libraries) {
     symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
   }
   return {
-    module: join(dir, 'lib', 'redis-revocations.cjs'),
+    module: join(dir, 'lib', 'revocations', 'redis.cjs'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { describe, it, mock } from 'node:test';
 import { memoryRevocations } from '../index.mjs';
 
-const { extendHorizon } = createRequire(import.meta.url)('../lib/revocations.cjs');
+const { extendHorizon } = createRequire(import.meta.url)('../lib/revocations/revocations.cjs');
 const newId = () => randomBytes(16).toString('base64url');
 const DAY = 24 * 3600 * 1000;
 
@@ -138,7 +138,7 @@ describe('memoryRevocations', () => {
     const sessions = Array.from({ length: 2000 }, newId);
     for (const id of sessions) revocations.revoke(id, Date.now() + 30_000);
     revocations.revokeUser('u-1', Date.now() + 30_000);
-    const { RevocationSet } = createRequire(import.meta.url)('../lib/revocation-set.cjs');
+    const { RevocationSet } = createRequire(import.meta.url)('../lib/revocations/revocation-set.cjs');
     const prune = mock.method(RevocationSet.prototype, 'prune');
     t.after(() => prune.mock.restore());
     t.mock.timers.tick(60_000);

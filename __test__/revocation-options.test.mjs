@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { memoryRevocations, redisRevocations } from '../index.mjs';
 import { isolatedLib } from './helpers.mjs';
 
-const { isRevocations, extendHorizon } = createRequire(import.meta.url)('../lib/revocations.cjs');
+const { isRevocations, extendHorizon } = createRequire(import.meta.url)('../lib/revocations/revocations.cjs');
 const URL = 'redis://127.0.0.1:1';
 
 describe('revocation options', () => {
@@ -26,6 +26,7 @@ describe('revocation options', () => {
   it('redisRevocations needs exactly one of url and client', () => {
     assert.throws(() => redisRevocations(), { code: 'ERR_OPTION_VALUE', message: /needs \{ url \} or \{ client \}/ });
     assert.throws(() => redisRevocations({}), { code: 'ERR_OPTION_VALUE', message: /got neither$/ });
+    assert.throws(() => redisRevocations({ client: null }), { code: 'ERR_OPTION_VALUE', message: /got neither$/ });
     assert.throws(() => redisRevocations({ url: URL, client: {} }), { code: 'ERR_OPTION_VALUE', message: /got both$/ });
     assert.throws(() => redisRevocations({ url: 6379 }), {
       code: 'ERR_OPTION_VALUE',
@@ -50,7 +51,7 @@ describe('revocation options', () => {
   });
 
   it('redisRevocations refuses a client it cannot drive, saying what it needs', () => {
-    for (const client of [{}, { get() {}, set() {} }, 'redis://x', null, new Map()]) {
+    for (const client of [{}, { get() {}, set() {} }, 'redis://x', new Map()]) {
       assert.throws(() => redisRevocations({ client }), {
         code: 'ERR_REDIS_CLIENT',
         message:

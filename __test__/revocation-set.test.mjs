@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
-const { RevocationSet, isSessionId } = createRequire(import.meta.url)('../lib/revocation-set.cjs');
+const { RevocationSet, isSessionId } = createRequire(import.meta.url)('../lib/revocations/revocation-set.cjs');
 
 const newId = () => randomBytes(16).toString('base64url');
 const NOW = Date.UTC(2030, 0, 1);

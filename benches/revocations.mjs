@@ -85,7 +85,7 @@ function memoryChild(kind, count) {
 
 /** The longest a prune stalls: a mirror of `count` entries, half of them expired, rebuilt. */
 function pruneMs(count) {
-  const { RevocationSet } = require('../lib/revocation-set.cjs');
+  const { RevocationSet } = require('../lib/revocations/revocation-set.cjs');
   const set = new RevocationSet();
   const seed = randomBytes(8).toString('hex');
   const now = Date.now();

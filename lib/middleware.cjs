@@ -7,7 +7,7 @@ const { keySource, keyringFor } = require('./keyring.cjs');
 const { idOf, newToken } = require('./metadata.cjs');
 const { policyFrom } = require('./policy.cjs');
 const { requestSession } = require('./request-session.cjs');
-const { extendHorizon } = require('./revocations.cjs');
+const { extendHorizon } = require('./revocations/revocations.cjs');
 const { isSealedStore } = require('./store.cjs');
 
 /** Browsers keep a cookie only while name, value and attributes fit in 4096 bytes. */

@@ -2,7 +2,7 @@
 
 const { codedError, describe } = require('./errors.cjs');
 const { idOf, issuedAtOf, userSinceOf, withIssuedAt } = require('./metadata.cjs');
-const { isRevocations } = require('./revocations.cjs');
+const { isRevocations } = require('./revocations/revocations.cjs');
 
 /** How far ahead of this server's clock an issue time may lie (another server's clock skew). */
 const CLOCK_SKEW_MS = 5000;

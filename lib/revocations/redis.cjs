@@ -28,13 +28,22 @@
 // from a live one: `loaded` stays false (and `ready` pending) until the first complete load. The
 // middleware treats that as fail closed: it refuses existing sessions until the mirror loads.
 
-const { codedError, describe } = require('./errors.cjs');
+const { codedError } = require('../errors.cjs');
+const { kinds, readOptions } = require('../options.cjs');
 const { isSessionId } = require('./revocation-set.cjs');
-const { createRevocations, toOptions, toDuration, DEFAULT_HORIZON } = require('./revocations.cjs');
+const { createRevocations, REVOCATION_OPTIONS } = require('./revocations.cjs');
 const { openConnection } = require('./redis-client.cjs');
 
-const DEFAULT_PREFIX = 'kss:revocations:';
-const DEFAULT_CLOSE_TIMEOUT = 2000;
+/** redisRevocations' options, with their defaults (see its doc comment). */
+const REDIS_OPTIONS = {
+  ...REVOCATION_OPTIONS,
+  url: kinds.string(undefined, { what: 'a Redis URL string' }),
+  client: kinds.any(undefined),
+  prefix: kinds.string('kss:revocations:', { empty: true }),
+  closeTimeout: kinds.duration(2000),
+  checkInterval: kinds.duration(60 * 1000),
+  onError: kinds.function(),
+};
 /** Sessions and users sent in one write, at most (unless one queued entry alone holds more). */
 const MAX_BATCH = 1000;
 /** Members ZSCAN returns per call, roughly. */
@@ -70,9 +79,6 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 `;
-
-/** How often a process checks, by default, that Redis still holds what its mirror does. */
-const DEFAULT_CHECK_INTERVAL = 60 * 1000;
 
 /** Timers that wait between retries, all of which `wakeAll` ends early. */
 function pauses() {
@@ -394,7 +400,7 @@ function redisBackend(mirror, connection, keys, { closeTimeout, checkInterval, o
 }
 
 /**
- * Checks the connection options: exactly one of `url` (a string) and `client`.
+ * Checks the connection options: exactly one of `url` and `client`.
  * @param {{ url?: unknown, client?: unknown }} options
  */
 function checkTarget({ url, client }) {
@@ -404,9 +410,6 @@ function checkTarget({ url, client }) {
       'ERR_OPTION_VALUE',
       `redisRevocations needs either { url } or { client }, got ${url === undefined ? 'neither' : 'both'}`,
     );
-  }
-  if (url !== undefined && (typeof url !== 'string' || url === '')) {
-    throw codedError(TypeError, 'ERR_OPTION_VALUE', `url must be a Redis URL string, got ${describe(url)}`);
   }
 }
 
@@ -424,35 +427,17 @@ function redisRevocations(options) {
   if (options === undefined) {
     throw codedError(TypeError, 'ERR_OPTION_VALUE', 'redisRevocations(options) needs { url } or { client }');
   }
-  const {
-    url,
-    client,
-    prefix = DEFAULT_PREFIX,
-    horizon,
-    closeTimeout,
-    checkInterval,
-    onError = () => {},
-  } = toOptions('redisRevocations', options);
+  const { values } = readOptions('redisRevocations(options)', options, REDIS_OPTIONS);
+  const { url, client, prefix, horizon, closeTimeout, checkInterval, onError = () => {} } = values;
   checkTarget({ url, client });
-  if (typeof prefix !== 'string') {
-    throw codedError(TypeError, 'ERR_OPTION_VALUE', `prefix must be a string, got ${describe(prefix)}`);
-  }
-  if (typeof onError !== 'function') {
-    throw codedError(TypeError, 'ERR_OPTION_VALUE', `onError must be a function, got ${describe(onError)}`);
-  }
-  const settings = {
-    closeTimeout: toDuration('closeTimeout', closeTimeout, DEFAULT_CLOSE_TIMEOUT),
-    checkInterval: toDuration('checkInterval', checkInterval, DEFAULT_CHECK_INTERVAL),
-    onError,
-  };
   const keys = {
     buckets: `${prefix}buckets`,
     bucket: (end) => `${prefix}sessions:${end}`,
     users: `${prefix}users`,
     events: `${prefix}events`,
   };
-  return createRevocations({ horizon: toDuration('horizon', horizon, DEFAULT_HORIZON) }, (mirror) =>
-    redisBackend(mirror, openConnection({ url, client }, onError), keys, settings),
+  return createRevocations({ horizon }, (mirror) =>
+    redisBackend(mirror, openConnection({ url, client }, onError), keys, { closeTimeout, checkInterval, onError }),
   );
 }
 

@@ -5,11 +5,12 @@
 // until the cookies it stops would have expired anyway. `memoryRevocations` serves one process;
 // `redisRevocations` (redis-revocations.cjs) shares the same interface across a fleet.
 
-const { codedError, describe } = require('./errors.cjs');
+const { codedError, describe } = require('../errors.cjs');
+const { kinds, readOptions, ONE_DAY } = require('../options.cjs');
 const { RevocationSet, isSessionId } = require('./revocation-set.cjs');
 
-/** koa-session's default maxAge: one day. */
-const DEFAULT_HORIZON = 24 * 3600 * 1000;
+/** Options both backends take: `horizon`, the default lifetime of an entry (as koa-session's default maxAge). */
+const REVOCATION_OPTIONS = { horizon: kinds.duration(ONE_DAY) };
 /** How often the mirror drops expired entries. */
 const PRUNE_INTERVAL = 60 * 1000;
 /** The mirror keeps expiries in 32-bit seconds. */
@@ -94,41 +95,6 @@ function toUntil(until, now, horizon) {
     );
   }
   return Math.min(until, MAX_UNTIL);
-}
-
-/**
- * Checks a duration option in ms (positive, under ten years) and returns it.
- * @param {string} name
- * @param {unknown} value
- * @param {number} [fallback] when `value` is undefined (without one, undefined is refused)
- */
-function toDuration(name, value, fallback) {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0 && value < 10 * 365 * DEFAULT_HORIZON)) {
-    throw codedError(
-      TypeError,
-      'ERR_OPTION_VALUE',
-      `${name} must be a duration in ms (a positive number under ten years), got ${typeof value === 'number' ? value : describe(value)}`,
-    );
-  }
-  return value;
-}
-
-/**
- * Checks that an options argument is an object (or absent) and returns it, or `{}`.
- * @param {string} factory the function's name, for the message
- * @param {unknown} options
- */
-function toOptions(factory, options) {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') {
-    throw codedError(
-      TypeError,
-      'ERR_OPTION_VALUE',
-      `${factory}(options): options must be an object, got ${describe(options)}`,
-    );
-  }
-  return options;
 }
 
 /**
@@ -225,8 +191,8 @@ function createRevocations(settings, connect) {
  * @param {{ horizon?: number }} [options] `horizon`: default lifetime of an entry, ms (default one day)
  */
 function memoryRevocations(options) {
-  const { horizon } = toOptions('memoryRevocations', options);
-  return createRevocations({ horizon: toDuration('horizon', horizon, DEFAULT_HORIZON) }, () => ({
+  const { values } = readOptions('memoryRevocations(options)', options, REVOCATION_OPTIONS);
+  return createRevocations(values, () => ({
     store: async () => {},
     close: async () => {},
     loaded: true,
@@ -263,12 +229,4 @@ function extendHorizon(revocations, ms) {
   state.horizon = Math.max(state.horizon, ms);
 }
 
-module.exports = {
-  memoryRevocations,
-  createRevocations,
-  isRevocations,
-  extendHorizon,
-  toOptions,
-  toDuration,
-  DEFAULT_HORIZON,
-};
+module.exports = { memoryRevocations, createRevocations, isRevocations, extendHorizon, REVOCATION_OPTIONS };

@@ -4,7 +4,7 @@
 // made from a url), and a subscriber on a connection of its own, duplicated from it. Neither
 // library is a dependency of this package: a url needs one of them installed.
 
-const { codedError, describe } = require('./errors.cjs');
+const { codedError, describe } = require('../errors.cjs');
 
 /**
  * @typedef {object} Connection
