@@ -1,9 +1,9 @@
 'use strict';
 
-const { encryptedSession } = require('./lib/middleware.cjs');
+const { encryptedSession } = require('./lib/koa/middleware.cjs');
+const { encryptedStore } = require('./lib/koa/store.cjs');
 const { createCodec } = require('./lib/codec.cjs');
 const { generateKey, deriveKey, deriveKeySync } = require('./lib/keys.cjs');
-const { encryptedStore } = require('./lib/store.cjs');
 const { memoryRevocations } = require('./lib/revocations/revocations.cjs');
 const { redisRevocations } = require('./lib/revocations/redis.cjs');
 

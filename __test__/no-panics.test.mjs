@@ -106,45 +106,59 @@ describe('no panics, only coded errors', () => {
   it('the native layer itself, below the JS checks', async () => {
     const key = Buffer.alloc(32);
     const token = 'AAAAAAAAAAAAAAAAAAAAAA0min9a22o000000000';
-    const cookies = native.createCookieKeyring([key], 'koa.sess', true);
-    const store = native.createStoreKeyring([key]);
+    const cookies = native.createCookieKeyring([key], 'koa.sess', true, 8192, 0);
+    const store = native.createStoreKeyring([key], 1 << 20);
     for (const value of WRONG) {
       coded(
-        await errorOf(() => native.createCookieKeyring(value, 'koa.sess', true)),
+        await errorOf(() => native.createCookieKeyring(value, 'koa.sess', true, 8192, 0)),
         `createCookieKeyring(${label(value)})`,
       );
       coded(
-        await errorOf(() => native.createCookieKeyring([value], 'koa.sess', true)),
+        await errorOf(() => native.createCookieKeyring([value], 'koa.sess', true, 8192, 0)),
         `createCookieKeyring([${label(value)}])`,
       );
       if (typeof value !== 'string') {
         coded(
-          await errorOf(() => native.createCookieKeyring([key], value, true)),
+          await errorOf(() => native.createCookieKeyring([key], value, true, 8192, 0)),
           `createCookieKeyring name ${label(value)}`,
         );
       }
       if (typeof value !== 'boolean') {
-        coded(await errorOf(() => native.createCookieKeyring([key], 'koa.sess', value)), `compact ${label(value)}`);
+        coded(
+          await errorOf(() => native.createCookieKeyring([key], 'koa.sess', value, 8192, 0)),
+          `compact ${label(value)}`,
+        );
       }
-      coded(await errorOf(() => native.createStoreKeyring(value)), `createStoreKeyring(${label(value)})`);
+      if (typeof value !== 'number') {
+        coded(
+          await errorOf(() => native.createCookieKeyring([key], 'koa.sess', true, value, 0)),
+          `maxValueChars ${label(value)}`,
+        );
+        coded(await errorOf(() => native.createStoreKeyring([key], value)), `createStoreKeyring max ${label(value)}`);
+      }
+      coded(await errorOf(() => native.createStoreKeyring(value, 1024)), `createStoreKeyring(${label(value)})`);
       for (const ring of [cookies, store]) {
         coded(await errorOf(() => ring.open(value)), `open(${label(value)})`);
         if (value !== undefined) coded(await errorOf(() => ring.seal(value, '{}')), `seal(${label(value)}, '{}')`);
         coded(await errorOf(() => ring.seal(token, value)), `seal(token, ${label(value)})`);
       }
       coded(await errorOf(() => cookies.checkMetadata(value)), `checkMetadata(${label(value)})`);
-      if (typeof value !== 'string') coded(await errorOf(() => store.storeKeys(value)), `storeKeys(${label(value)})`);
+      if (typeof value !== 'string') {
+        coded(await errorOf(() => store.storeKeys(value, 'id')), `storeKeys(${label(value)}, 'id')`);
+        coded(await errorOf(() => store.storeKeys('koa.sess', value)), `storeKeys('koa.sess', ${label(value)})`);
+      }
       if (!validSecret(value)) {
         coded(await errorOf(() => native.deriveKeySync(value)), `native deriveKeySync(${label(value)})`);
         coded(await errorOf(() => native.deriveKey(value)), `native deriveKey(${label(value)})`);
       }
     }
     const { seal, open } = cookies;
-    assert.equal(open(seal(token, '{"n":1}')), `0${token}{"n":1}`, 'the functions work detached from their object');
-    assert.match(native.newToken(Date.now()), /^[A-Za-z0-9_-]{22}[0-9a-z]{18}$/);
-    for (const value of WRONG)
-      if (typeof value !== 'number') coded(await errorOf(() => native.newToken(value)), `newToken(${label(value)})`);
+    const sealed = seal(token, '{"n":1}');
+    assert.equal(sealed.slice(0, native.TOKEN_CHARS), token, 'seal returns the token first');
+    assert.equal(open(sealed.slice(native.TOKEN_CHARS)), `0${token}{"n":1}`, 'the functions work detached');
+    assert.match(native.newToken(), /^[A-Za-z0-9_-]{22}[0-9a-z]{18}$/);
     coded(await errorOf(() => open()), 'open()');
     coded(await errorOf(() => seal()), 'seal()');
+    coded(await errorOf(() => store.open('v2.'.padEnd((1 << 20) + 1, 'A'))), 'open(a value past the limit)');
   });
 });

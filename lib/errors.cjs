@@ -23,4 +23,17 @@ function describe(value) {
   return value.constructor?.name ?? 'object';
 }
 
-module.exports = { codedError, describe };
+/**
+ * The error a refused cookie or store value raises: a SyntaxError, which koa-session answers with
+ * a fresh session, carrying the short `reason` that `session:rejected` reports.
+ * @param {string} code
+ * @param {string} reason
+ * @param {string} message
+ */
+function refusal(code, reason, message) {
+  const err = codedError(SyntaxError, code, message);
+  err.reason = reason;
+  return err;
+}
+
+module.exports = { codedError, describe, refusal };

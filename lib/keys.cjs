@@ -1,12 +1,38 @@
 'use strict';
 
-const native = require('./binding.cjs');
+// Secret keys as users give them (`secretKey`, or `secret` passphrases with a `salt`), checked at
+// the boundary with messages that say what arrived, and turned into native keyrings. The lengths
+// are the native core's (it owns them); it also refuses any other length, should one get past.
+
+const native = require('./native.cjs');
 const { codedError, describe } = require('./errors.cjs');
 
-const KEY_BYTES = 32;
-const SALT_BYTES = 16;
-const MIN_SECRET_BYTES = 32;
+const { KEY_BYTES, SALT_BYTES, MIN_SECRET_BYTES } = native;
 const BASE64 = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}$/;
+
+/**
+ * `value` as a list (itself when it is an array, else a list of one), refusing arrays with holes
+ * or missing entries, which would otherwise reach the native layer as `undefined`.
+ * @param {string} name the option, for the message
+ * @param {unknown} value
+ * @returns {unknown[]}
+ */
+function listOf(name, value) {
+  if (!Array.isArray(value)) return [value];
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value) || value[i] === undefined || value[i] === null) {
+      throw codedError(
+        TypeError,
+        name === 'secretKey' ? 'ERR_KEY_TYPE' : 'ERR_SECRET_TYPE',
+        `${name}[${i}] is missing: every entry of the ${name} array must be a key, newest first, got ${i in value ? describe(value[i]) : 'a hole'}`,
+      );
+    }
+  }
+  return value;
+}
+
+/** True when `value` is a non-empty array or a single present entry. */
+const present = (value) => (Array.isArray(value) ? value.length > 0 : value !== undefined && value !== null);
 
 /**
  * Checks a `secretKey` option and returns its 32 bytes: a Buffer or Uint8Array as is, a string as
@@ -48,7 +74,7 @@ function toKeyBytes(secretKey) {
 }
 
 /**
- * Checks a passphrase (string as UTF-8, or bytes) and returns its bytes.
+ * Checks a passphrase (string as UTF-8, or bytes) and returns a copy of its bytes.
  * @param {unknown} secret
  * @returns {Buffer}
  */
@@ -68,8 +94,8 @@ function toSecretBytes(secret) {
 }
 
 /**
- * Checks a salt (string as its ASCII bytes, or bytes) and returns its 16 bytes, or undefined for
- * the default salt koa-encrypted-session uses.
+ * Checks a salt (string as its ASCII bytes, or bytes) and returns a copy of its 16 bytes, or
+ * undefined for the default salt koa-encrypted-session uses.
  * @param {unknown} salt
  * @returns {Buffer | undefined}
  */
@@ -83,6 +109,59 @@ function toSaltBytes(salt) {
     throw codedError(RangeError, 'ERR_SALT_LENGTH', `salt must be length ${SALT_BYTES}, got ${bytes.length}`);
   }
   return bytes;
+}
+
+/**
+ * Where the keys come from, newest first, each checked: `{ keys, given }` for `secretKey` (`given`
+ * the caller's own values, left alone), `{ secrets, salt }` for passphrases still to derive.
+ * `secretKey` wins when both are given, as in koa-encrypted-session. Either may be an array for
+ * key rotation.
+ * @param {{ secretKey?: unknown, secret?: unknown, salt?: unknown }} opts
+ */
+function keySource({ secretKey, secret, salt }) {
+  if (present(secretKey)) {
+    const given = listOf('secretKey', secretKey);
+    return { keys: given.map(toKeyBytes), given };
+  }
+  if (present(secret)) return { secrets: listOf('secret', secret).map(toSecretBytes), salt: toSaltBytes(salt) };
+  throw codedError(Error, 'ERR_KEY_MISSING', 'secretKey or secret must specified');
+}
+
+/**
+ * The keyring `make(keys)` builds over a key source: at once for `{ keys }`; for `{ secrets,
+ * salt }`, derived on the thread pool (a promise) or, with `sync`, on this thread. The copies of
+ * keys and passphrases this package made are zeroed after; a Buffer the caller passed is theirs.
+ * @template Ring
+ * @param {ReturnType<typeof keySource>} source
+ * @param {(keys: Uint8Array[]) => Ring} make
+ * @param {{ sync?: boolean }} [options]
+ * @returns {Ring | Promise<Ring>}
+ */
+function keyringFor(source, make, { sync = false } = {}) {
+  const build = (keys, ours) => {
+    try {
+      return make(keys);
+    } finally {
+      for (const key of keys) if (ours(key)) key.fill(0);
+    }
+  };
+  if (source.keys) return build(source.keys, (key) => !source.given.includes(key));
+  const forget = () => {
+    for (const secret of source.secrets) secret.fill(0);
+  };
+  if (sync) {
+    try {
+      return build(
+        source.secrets.map((secret) => native.deriveKeySync(secret, source.salt)),
+        () => true,
+      );
+    } finally {
+      forget();
+    }
+  }
+  return Promise.all(source.secrets.map((secret) => native.deriveKey(secret, source.salt)))
+    .finally(forget)
+    .then((keys) => build(keys, () => true));
 }
 
 /**
@@ -114,4 +193,4 @@ function deriveKeySync(secret, salt) {
   return native.deriveKeySync(toSecretBytes(secret), toSaltBytes(salt));
 }
 
-module.exports = { toKeyBytes, toSecretBytes, toSaltBytes, generateKey, deriveKey, deriveKeySync };
+module.exports = { keySource, keyringFor, generateKey, deriveKey, deriveKeySync };

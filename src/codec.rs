@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::keyring::{Keyring, Seals};
-use crate::metadata::{self, Token, TOKEN_BYTES};
+use crate::metadata::{self, Token, ISSUED_AT, TOKEN_BYTES, USER_SINCE};
 use crate::sodium::{self, MAC_BYTES, NONCE_BYTES};
 use crate::wire::{self, Format, HEADER_BYTES};
 
@@ -11,10 +11,10 @@ use crate::wire::{self, Format, HEADER_BYTES};
 /// session's size the codec allocates nothing.
 #[derive(Default)]
 pub struct Scratch {
-    /// `key_id ‖ nonce ‖ mac ‖ ciphertext` of the cookie being written or read.
+    /// `key_id ‖ nonce ‖ mac ‖ ciphertext` of the value being written or read.
     body: Vec<u8>,
-    /// The cookie value last sealed (ASCII).
-    cookie: Vec<u8>,
+    /// What `seal` returns: the token sealed, then the value (ASCII).
+    sealed: Vec<u8>,
     /// Legacy base64 text before escaping.
     base64: Vec<u8>,
     /// A legacy cookie after percent-decoding.
@@ -33,7 +33,7 @@ impl Scratch {
     pub const fn new() -> Self {
         Self {
             body: Vec::new(),
-            cookie: Vec::new(),
+            sealed: Vec::new(),
             base64: Vec::new(),
             decoded: Vec::new(),
             plain: Vec::new(),
@@ -45,7 +45,7 @@ impl Scratch {
     pub fn shrink(&mut self) {
         let buffers = [
             &mut self.body,
-            &mut self.cookie,
+            &mut self.sealed,
             &mut self.base64,
             &mut self.decoded,
             &mut self.plain,
@@ -59,16 +59,16 @@ impl Scratch {
     }
 }
 
-/// Bytes ahead of the JSON text in what `open` returns: a flag, then the token.
-const PREFIX_BYTES: usize = 1 + TOKEN_BYTES;
-/// Flag bit: an older key opened the cookie, so it should be sealed again with the newest.
-const FLAG_STALE: u8 = 1;
+/// Bytes ahead of the JSON text in what `open` returns: a flag digit, then the token.
+pub const OPENED_PREFIX_BYTES: usize = 1 + TOKEN_BYTES;
+/// Flag bit: an older key opened the value, so it should be sealed again with the newest.
+pub const FLAG_STALE: u8 = 1;
 /// Flag bit: the cookie carried no sealed metadata (a legacy cookie from koa-encrypted-session,
 /// or one whose member a koa-encrypted-session node moved); the token is the adopted one.
-const FLAG_ADOPTED: u8 = 2;
+pub const FLAG_ADOPTED: u8 = 2;
 
 /// What `Keyring::open` found, held in a `Scratch` and wiped when this is dropped: a flag digit,
-/// the 40-character token, then the session JSON (checked to be UTF-8).
+/// the token, then the session JSON (checked to be UTF-8).
 pub struct Opened<'s> {
     plain: &'s mut Vec<u8>,
     ascii: bool,
@@ -77,19 +77,19 @@ pub struct Opened<'s> {
 impl Opened<'_> {
     /// The session JSON text, as UTF-8 bytes.
     pub fn text(&self) -> &[u8] {
-        &self.plain[PREFIX_BYTES..]
+        &self.plain[OPENED_PREFIX_BYTES..]
     }
 
     /// The session's metadata token.
     pub fn token(&self) -> &[u8] {
-        &self.plain[1..PREFIX_BYTES]
+        &self.plain[1..OPENED_PREFIX_BYTES]
     }
 
     fn flags(&self) -> u8 {
         self.plain[0] - b'0'
     }
 
-    /// True when an older key opened the cookie, so it should be sealed again with the newest.
+    /// True when an older key opened the value, so it should be sealed again with the newest.
     pub fn stale(&self) -> bool {
         self.flags() & FLAG_STALE != 0
     }
@@ -135,41 +135,31 @@ fn format_of(seals: Seals) -> Format {
     }
 }
 
+/// `given` as a token, or the error saying it is not one.
+fn to_token(given: &[u8]) -> Result<Token, Error> {
+    <Token>::try_from(given)
+        .ok()
+        .filter(|token| metadata::is_token(token))
+        .ok_or(Error::ArgumentType {
+            name: "token",
+            expected: "a 40-character session metadata token",
+            got: "other text",
+        })
+}
+
 impl Keyring {
     /// Seals `json` (the JSON text of an object) and its metadata `token` with the newest key and
-    /// a nonce read from the OS now; the value (ASCII) is returned from `scratch`. With no token,
-    /// the session is new: its id comes from the same read as the nonce, issued now.
+    /// a nonce read from the OS now. With no token the session is new: its token is made now, its
+    /// id from the same OS read as the nonce. `user_since` (ms), when given, is written into the
+    /// token as the time the session's user field took its value. Returns, from `scratch`, the
+    /// token sealed followed by the value (ASCII); refuses a value longer than the keyring reads.
     pub fn seal<'s>(
         &self,
         token: Option<&[u8]>,
         json: &[u8],
+        user_since: Option<u64>,
         scratch: &'s mut Scratch,
     ) -> Result<&'s [u8], Error> {
-        // A new session's id comes from the same OS read as the nonce.
-        let mut random = [0u8; NONCE_BYTES + 16];
-        let wanted = if token.is_some() {
-            NONCE_BYTES
-        } else {
-            random.len()
-        };
-        sodium::random_fill(&mut random[..wanted]);
-        let (nonce, id) = random.split_at(NONCE_BYTES);
-        let fresh;
-        let token: &Token = match token {
-            Some(given) => <&Token>::try_from(given)
-                .ok()
-                .filter(|token| metadata::is_token(&token[..]))
-                .ok_or(Error::ArgumentType {
-                    name: "token",
-                    expected: "a 40-character session metadata token",
-                    got: "other text",
-                })?,
-            None => {
-                fresh = metadata::fresh(id.try_into().unwrap_or(&[0; 16]), metadata::now_ms());
-                &fresh
-            }
-        };
-        let nonce: &[u8; NONCE_BYTES] = nonce.try_into().unwrap_or(&[0; NONCE_BYTES]);
         if json.len() < 2 || json[0] != b'{' || json[json.len() - 1] != b'}' {
             return Err(Error::ArgumentType {
                 name: "json",
@@ -177,16 +167,34 @@ impl Keyring {
                 got: "other text",
             });
         }
+        let given = token.map(to_token).transpose()?;
+        // A new session's id comes from the same OS read as the nonce.
+        let mut random = [0u8; NONCE_BYTES + 16];
+        let wanted = if given.is_some() {
+            NONCE_BYTES
+        } else {
+            random.len()
+        };
+        sodium::random_fill(&mut random[..wanted]);
+        let (nonce, id) = random.split_at(NONCE_BYTES);
+        let mut token = match given {
+            Some(token) => token,
+            None => metadata::fresh(id.try_into().unwrap_or(&[0; 16]), metadata::now_ms()),
+        };
+        if let Some(ms) = user_since {
+            metadata::set_time(&mut token, USER_SINCE, ms);
+        }
+        let nonce: &[u8; NONCE_BYTES] = nonce.try_into().unwrap_or(&[0; NONCE_BYTES]);
         let format = format_of(self.seals());
         let plain = &mut scratch.plain;
         let (key, key_id) = match format {
             Format::Legacy => {
-                metadata::append_legacy_member(json, token, self.tag_key(0), plain);
+                metadata::append_legacy_member(json, &token, self.tag_key(0), plain);
                 (self.legacy_key(0), [0; 4])
             }
             Format::Compact => {
                 plain.clear();
-                plain.extend_from_slice(token);
+                plain.extend_from_slice(&token);
                 plain.extend_from_slice(json);
                 (Some(self.box_key(0)), self.id(0))
             }
@@ -208,14 +216,31 @@ impl Keyring {
         if !sealed {
             return Err(Error::Internal);
         }
-        wire::write(format, body, &mut scratch.cookie, &mut scratch.base64);
-        Ok(&scratch.cookie)
+        let out = &mut scratch.sealed;
+        out.clear();
+        out.extend_from_slice(&token);
+        wire::append(format, body, out, &mut scratch.base64);
+        // Never a value written that this keyring could not read back.
+        let chars = out.len() - TOKEN_BYTES;
+        if chars > self.max_value_chars() {
+            return Err(Error::SessionTooLarge {
+                limit: self.max_value_chars(),
+                got: chars,
+            });
+        }
+        Ok(out)
     }
 
     /// Opens a value in either format into `scratch`. A compact value names its key, so it
-    /// costs one decryption; a legacy one tries the keys newest first.
+    /// costs one decryption; a legacy one tries the keys newest first. A token without an issue
+    /// time gets the keyring's assumed one, when it has one.
     pub fn open<'s>(&self, cookie: &[u8], scratch: &'s mut Scratch) -> Result<Opened<'s>, Error> {
-        let key_id = wire::parse(cookie, &mut scratch.body, &mut scratch.decoded)?;
+        let key_id = wire::parse(
+            cookie,
+            self.max_value_chars(),
+            &mut scratch.body,
+            &mut scratch.decoded,
+        )?;
         if key_id.is_none() && self.seals() == Seals::StoreValues {
             return Err(Error::CookieMalformed(
                 "a store value is never in the legacy format",
@@ -227,10 +252,14 @@ impl Keyring {
         let (plain, work) = (&mut scratch.plain, &mut scratch.work);
         let text_len = boxed.len() - MAC_BYTES;
         // A compact plaintext starts with its token; a legacy one goes after room for it.
-        let at = if key_id.is_some() { 1 } else { PREFIX_BYTES };
+        let at = if key_id.is_some() {
+            1
+        } else {
+            OPENED_PREFIX_BYTES
+        };
         plain.clear();
         plain.resize(at + text_len, 0);
-        let opened_with = (0..self.len()).find(|&index| {
+        let opened_with = (0..self.key_count()).find(|&index| {
             let key = match key_id {
                 Some(id) => (id == self.id(index)).then(|| self.box_key(index)),
                 None => self.legacy_key(index),
@@ -245,26 +274,34 @@ impl Keyring {
             plain,
             ascii: false,
         }; // wipes the plaintext if we return early
-        if key_id.is_none() {
-            let found =
-                metadata::find_legacy_member(&opened.plain[PREFIX_BYTES..], self.tag_key(index))?;
-            let token = match found {
+        let mut token = if key_id.is_none() {
+            let found = metadata::find_legacy_member(
+                &opened.plain[OPENED_PREFIX_BYTES..],
+                self.tag_key(index),
+            )?;
+            match found {
                 Some((token, end)) => {
-                    opened.plain[PREFIX_BYTES + end] = b'}';
-                    opened.plain.truncate(PREFIX_BYTES + end + 1);
+                    opened.plain[OPENED_PREFIX_BYTES + end] = b'}';
+                    opened.plain.truncate(OPENED_PREFIX_BYTES + end + 1);
                     token
                 }
                 None => {
                     flags |= FLAG_ADOPTED;
                     metadata::adopted(&nonce, self.tag_key(index))
                 }
-            };
-            opened.plain[1..PREFIX_BYTES].copy_from_slice(&token);
-        } else if text_len < TOKEN_BYTES || !metadata::is_token(opened.token()) {
-            return Err(Error::CookieMetadata(
-                "the compact plaintext does not start with a metadata token",
-            ));
+            }
+        } else {
+            let no_token =
+                Error::CookieMetadata("the compact plaintext does not start with a metadata token");
+            if text_len < TOKEN_BYTES {
+                return Err(no_token);
+            }
+            to_token(opened.token()).map_err(|_| no_token)?
+        };
+        if self.assumed_issue_time() > 0 && metadata::time_is_zero(&token, ISSUED_AT) {
+            metadata::set_time(&mut token, ISSUED_AT, self.assumed_issue_time());
         }
+        opened.plain[1..OPENED_PREFIX_BYTES].copy_from_slice(&token);
         opened.plain[0] = b'0' + flags;
         opened.ascii = opened.text().is_ascii();
         if opened.ascii || std::str::from_utf8(opened.text()).is_ok() {
@@ -277,26 +314,48 @@ impl Keyring {
     /// The token in a legacy member's value that JavaScript found in a session (where a
     /// koa-encrypted-session node moved it), if its tag verifies under one of the keys.
     pub fn check_legacy_metadata(&self, value: &[u8]) -> Result<Token, Error> {
-        metadata::check_legacy_value(value, (0..self.len()).map(|index| self.tag_key(index)))
+        metadata::check_legacy_value(
+            value,
+            (0..self.key_count()).map(|index| self.tag_key(index)),
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyring::Limits;
     use crate::sodium::counting_source;
+    use crate::wire::MAX_COOKIE_CHARS;
+
+    /// `wire::write` for tests: `body` as a whole value in `format`.
+    fn write(format: Format, body: &[u8], out: &mut Vec<u8>, staging: &mut Vec<u8>) {
+        out.clear();
+        wire::append(format, body, out, staging);
+    }
+
+    /// `wire::parse` for tests, at the cookie limit.
+    fn parse(cookie: &[u8], body: &mut Vec<u8>) -> Option<[u8; 4]> {
+        wire::parse(cookie, MAX_COOKIE_CHARS, body, &mut Vec::new()).unwrap()
+    }
 
     const TOKEN: &[u8; TOKEN_BYTES] = b"0123456789abcdefghijkl00000000000000000a";
 
     fn cookies(seeds: &[u8], name: &str, format: Format) -> Keyring {
         let keys: Vec<[u8; 32]> = seeds.iter().map(|&s| [s; 32]).collect();
         let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        Keyring::for_cookies(&keys, name, format).unwrap()
+        Keyring::for_cookies(&keys, name, format, Limits::COOKIE).unwrap()
     }
 
     fn seal(keys: &Keyring, text: &[u8]) -> String {
         let mut scratch = Scratch::default();
-        String::from_utf8(keys.seal(Some(TOKEN), text, &mut scratch).unwrap().to_vec()).unwrap()
+        let sealed = keys.seal(Some(TOKEN), text, None, &mut scratch).unwrap();
+        assert_eq!(
+            &sealed[..TOKEN_BYTES],
+            TOKEN,
+            "the token sealed comes first"
+        );
+        String::from_utf8(sealed[TOKEN_BYTES..].to_vec()).unwrap()
     }
 
     /// The text, token, staleness and adoption of `cookie`, or why it did not open.
@@ -346,13 +405,13 @@ mod tests {
             b"+123456789abcdefghijkl00000000000000000a",
         ] {
             assert!(matches!(
-                keys.seal(Some(bad), b"{}", &mut scratch),
+                keys.seal(Some(bad), b"{}", None, &mut scratch),
                 Err(Error::ArgumentType { name: "token", .. })
             ));
         }
         for bad in [&b""[..], b"{", b"[]", b"\"x\"", b"1"] {
             assert!(matches!(
-                keys.seal(Some(TOKEN), bad, &mut scratch),
+                keys.seal(Some(TOKEN), bad, None, &mut scratch),
                 Err(Error::ArgumentType { name: "json", .. })
             ));
         }
@@ -374,7 +433,7 @@ mod tests {
     /// `[key; 32]`, the plaintext as it is.
     fn legacy_plaintext(cookie: &str, key: u8) -> Vec<u8> {
         let mut body = Vec::new();
-        wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
+        parse(cookie.as_bytes(), &mut body);
         let mut plain = vec![0u8; body.len() - HEADER_BYTES - MAC_BYTES];
         let nonce: [u8; NONCE_BYTES] = body[4..HEADER_BYTES].try_into().unwrap();
         let boxed = &body[HEADER_BYTES..];
@@ -400,7 +459,7 @@ mod tests {
             &mut Vec::new()
         ));
         let mut out = Vec::new();
-        wire::write(Format::Legacy, &body, &mut out, &mut Vec::new());
+        write(Format::Legacy, &body, &mut out, &mut Vec::new());
         String::from_utf8(out).unwrap()
     }
 
@@ -464,9 +523,11 @@ mod tests {
     #[test]
     fn store_values_and_cookies_do_not_open_as_each_other() {
         let key: &[u8] = &[1; 32];
-        let store = Keyring::for_store(&[key]).unwrap();
-        let compact = Keyring::for_cookies(&[key], "koa.sess", Format::Compact).unwrap();
-        let legacy = Keyring::for_cookies(&[key], "koa.sess", Format::Legacy).unwrap();
+        let store = Keyring::for_store(&[key], Limits::COOKIE).unwrap();
+        let compact =
+            Keyring::for_cookies(&[key], "koa.sess", Format::Compact, Limits::COOKIE).unwrap();
+        let legacy =
+            Keyring::for_cookies(&[key], "koa.sess", Format::Legacy, Limits::COOKIE).unwrap();
         let value = seal(&store, b"{}");
         assert!(value.starts_with("v2."));
         assert_eq!(open(&store, &value).unwrap().0, "{}");
@@ -485,25 +546,32 @@ mod tests {
     fn a_new_session_gets_its_id_from_the_nonce_read_and_is_issued_now() {
         let keys = cookies(&[1], "koa.sess", Format::Compact);
         let mut scratch = Scratch::default();
-        keys.seal(None, b"{}", &mut scratch).unwrap();
+        keys.seal(None, b"{}", None, &mut scratch).unwrap();
         let before = counting_source::calls();
-        let cookie = keys.seal(None, b"{}", &mut scratch).unwrap().to_owned();
+        let sealed = keys
+            .seal(None, b"{}", None, &mut scratch)
+            .unwrap()
+            .to_owned();
         assert_eq!(
             counting_source::calls() - before,
             1,
             "one OS read for nonce and id"
         );
-        let other = keys.seal(None, b"{}", &mut scratch).unwrap().to_owned();
+        let other = keys
+            .seal(None, b"{}", None, &mut scratch)
+            .unwrap()
+            .to_owned();
         let (a, b) = (
-            keys.open(&cookie, &mut Scratch::default())
+            keys.open(&sealed[TOKEN_BYTES..], &mut Scratch::default())
                 .unwrap()
                 .token()
                 .to_vec(),
-            keys.open(&other, &mut Scratch::default())
+            keys.open(&other[TOKEN_BYTES..], &mut Scratch::default())
                 .unwrap()
                 .token()
                 .to_vec(),
         );
+        assert_eq!(a, sealed[..TOKEN_BYTES], "seal returns the token it made");
         assert!(metadata::is_token(&a));
         assert_ne!(a[..22], b[..22], "ids differ");
         let issued = u64::from_str_radix(std::str::from_utf8(&a[22..31]).unwrap(), 36).unwrap();
@@ -518,12 +586,10 @@ mod tests {
         seal(&keys, b"{}"); // libsodium initialised
         let before = counting_source::calls();
         for _ in 0..100 {
-            let cookie = keys
-                .seal(Some(TOKEN), b"{}", &mut scratch)
-                .unwrap()
-                .to_vec();
+            let cookie =
+                keys.seal(Some(TOKEN), b"{}", None, &mut scratch).unwrap()[TOKEN_BYTES..].to_vec();
             let mut body = Vec::new();
-            wire::parse(&cookie, &mut body, &mut Vec::new()).unwrap();
+            parse(&cookie, &mut body);
             assert!(
                 nonces.insert(body[4..HEADER_BYTES].to_vec()),
                 "a nonce repeated"
@@ -542,9 +608,8 @@ mod tests {
         for format in [Format::Legacy, Format::Compact] {
             let keys = cookies(&[1], "koa.sess", format);
             for text in [&br#"{"long":"session text"}"#[..], b"{}", br#"{"a":1}"#] {
-                let cookie = keys
-                    .seal(Some(TOKEN), text, &mut scratch)
-                    .unwrap()
+                let cookie = keys.seal(Some(TOKEN), text, None, &mut scratch).unwrap()
+                    [TOKEN_BYTES..]
                     .to_owned();
                 assert!(
                     scratch.plain.iter().all(|&b| b == 0),
@@ -562,7 +627,6 @@ mod tests {
 
     #[test]
     fn shrink_frees_only_large_buffers() {
-        let keys = cookies(&[1], "koa.sess", Format::Legacy);
         let mut scratch = Scratch::new();
         let big = [
             &b"{\"x\":\""[..],
@@ -570,13 +634,67 @@ mod tests {
             b"\"}",
         ]
         .concat();
-        keys.seal(Some(TOKEN), &big, &mut scratch).unwrap();
+        let limits = Limits {
+            max_value_chars: usize::MAX,
+            assume_issued_at: 0,
+        };
+        let keys = Keyring::for_cookies(&[&[1; 32]], "koa.sess", Format::Legacy, limits).unwrap();
+        keys.seal(Some(TOKEN), &big, None, &mut scratch).unwrap();
         scratch.shrink();
-        assert_eq!((scratch.body.capacity(), scratch.cookie.capacity()), (0, 0));
+        assert_eq!((scratch.body.capacity(), scratch.sealed.capacity()), (0, 0));
         let compact = cookies(&[1], "koa.sess", Format::Compact);
-        compact.seal(Some(TOKEN), b"{}", &mut scratch).unwrap();
+        compact
+            .seal(Some(TOKEN), b"{}", None, &mut scratch)
+            .unwrap();
         scratch.shrink();
-        assert!(scratch.cookie.starts_with(b"v2."), "small buffers are kept");
+        assert!(
+            scratch.sealed[TOKEN_BYTES..].starts_with(b"v2."),
+            "small buffers are kept"
+        );
+    }
+
+    #[test]
+    fn a_value_longer_than_the_keyring_reads_is_never_written() {
+        let limits = Limits {
+            max_value_chars: 200,
+            assume_issued_at: 0,
+        };
+        let keys = Keyring::for_store(&[&[1; 32]], limits).unwrap();
+        let mut scratch = Scratch::default();
+        let fits = keys
+            .seal(Some(TOKEN), br#"{"a":1}"#, None, &mut scratch)
+            .unwrap();
+        assert!(fits.len() - TOKEN_BYTES <= 200);
+        let big = format!(r#"{{"a":"{}"}}"#, "x".repeat(200));
+        assert!(matches!(
+            keys.seal(Some(TOKEN), big.as_bytes(), None, &mut scratch),
+            Err(Error::SessionTooLarge { limit: 200, .. })
+        ));
+        let long = "v2.".to_string() + &"A".repeat(201);
+        assert!(matches!(
+            keys.open(long.as_bytes(), &mut scratch),
+            Err(Error::CookieTooLarge { limit: 200, .. })
+        ));
+    }
+
+    #[test]
+    fn seal_sets_user_since_and_open_fills_in_an_assumed_issue_time() {
+        let keys = cookies(&[1], "koa.sess", Format::Compact);
+        let mut scratch = Scratch::default();
+        let sealed = keys
+            .seal(Some(TOKEN), b"{}", Some(1_764_600_000_000), &mut scratch)
+            .unwrap()
+            .to_owned();
+        assert_eq!(&sealed[USER_SINCE..TOKEN_BYTES], b"0min9a22o");
+        assert_eq!(&sealed[..USER_SINCE], &TOKEN[..USER_SINCE]);
+        let limits = Limits {
+            max_value_chars: MAX_COOKIE_CHARS,
+            assume_issued_at: 1_700_000_000_000,
+        };
+        let assuming =
+            Keyring::for_cookies(&[&[1; 32]], "koa.sess", Format::Compact, limits).unwrap();
+        let opened = assuming.open(&sealed[TOKEN_BYTES..], &mut scratch).unwrap();
+        assert_eq!(&opened.token()[ISSUED_AT..USER_SINCE], b"0loyw3v28");
     }
 
     #[test]
@@ -612,7 +730,7 @@ mod tests {
         for format in [Format::Legacy, Format::Compact] {
             let keys = cookies(&[3], "koa.sess", format);
             let cookie = seal(&keys, br#"{"user":42}"#);
-            wire::parse(cookie.as_bytes(), &mut body, &mut Vec::new()).unwrap();
+            parse(cookie.as_bytes(), &mut body);
             if format == Format::Legacy {
                 body[..crate::key::KEY_ID_BYTES].copy_from_slice(&keys.id(0));
             }
@@ -620,7 +738,7 @@ mod tests {
                 for bit in 0..8 {
                     let mut forged = body.clone();
                     forged[byte] ^= 1 << bit;
-                    wire::write(format, &forged, &mut out, &mut staging);
+                    write(format, &forged, &mut out, &mut staging);
                     let forged = std::str::from_utf8(&out).unwrap();
                     assert_eq!(open(&keys, forged), Err(Error::CookieAuthentication));
                 }
@@ -643,7 +761,7 @@ mod tests {
                 &mut Vec::new()
             ));
             let mut cookie = Vec::new();
-            wire::write(Format::Compact, &body, &mut cookie, &mut Vec::new());
+            write(Format::Compact, &body, &mut cookie, &mut Vec::new());
             assert!(matches!(
                 open(&keys, std::str::from_utf8(&cookie).unwrap()),
                 Err(Error::CookieMetadata(_))
@@ -656,8 +774,8 @@ mod tests {
         let keys = cookies(&[4], "koa.sess", Format::Compact);
         let mut scratch = Scratch::default();
         let cookie = keys
-            .seal(Some(TOKEN), b"{\xff\xfe}", &mut scratch)
-            .unwrap()
+            .seal(Some(TOKEN), b"{\xff\xfe}", None, &mut scratch)
+            .unwrap()[TOKEN_BYTES..]
             .to_owned();
         assert_eq!(
             keys.open(&cookie, &mut scratch).unwrap_err(),

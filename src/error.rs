@@ -17,8 +17,10 @@ pub enum Error {
     SaltLength(usize),
     /// A passphrase shorter than 32 bytes; holds the length that arrived.
     SecretLength(usize),
-    /// The cookie is larger than any cookie this package writes.
+    /// The cookie (or store value) is longer than any this keyring writes.
     CookieTooLarge { limit: usize, got: usize },
+    /// The sealed session would be longer than the keyring may write (and so read back).
+    SessionTooLarge { limit: usize, got: usize },
     /// The cookie is not in either wire format.
     CookieMalformed(&'static str),
     /// The cookie is well formed but no configured key authenticates it.
@@ -51,6 +53,7 @@ impl Error {
             Error::SaltLength(_) => "ERR_SALT_LENGTH",
             Error::SecretLength(_) => "ERR_SECRET_LENGTH",
             Error::CookieTooLarge { .. } => "ERR_COOKIE_TOO_LARGE",
+            Error::SessionTooLarge { .. } => "ERR_SESSION_TOO_LARGE",
             Error::CookieMalformed(_) => "ERR_COOKIE_MALFORMED",
             Error::CookieAuthentication => "ERR_COOKIE_AUTHENTICATION",
             Error::CookieNotText => "ERR_COOKIE_NOT_TEXT",
@@ -77,6 +80,10 @@ impl fmt::Display for Error {
                     "cookie is {got} bytes, more than the {limit} this codec reads"
                 )
             }
+            Error::SessionTooLarge { limit, got } => write!(
+                f,
+                "the sealed session would be {got} characters, over the {limit} this codec writes and reads"
+            ),
             Error::CookieMalformed(why) => write!(f, "cookie is malformed: {why}"),
             Error::CookieAuthentication => {
                 f.write_str("cookie failed authentication (tampered, or sealed with another key)")

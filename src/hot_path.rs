@@ -1,11 +1,12 @@
-//! The keyring's calls, `seal` and `open` above all, as plain N-API callbacks.
+//! A keyring's `seal` and `open`, the calls every request makes, as plain N-API callbacks.
 //!
-//! napi-rs's generated glue costs more than the cryptography for a small session: argument type
-//! checks, a borrow scope per call, strings copied twice on the way in and validated on the way
-//! out, and a registry lookup for external values. These callbacks read their string argument
-//! into a buffer the thread reuses, let the codec work in reused buffers, create the result string
-//! in one copy, and reach their keyring through the callback's data pointer: each function is made
-//! bound to one keyring and owns a reference to it. Everything else stays with napi-rs.
+//! The same two methods written as napi-rs class methods made a codec round trip a third slower
+//! (BENCHMARKS.md): napi-rs copies each string argument after measuring its UTF-8 length in a
+//! separate pass, into a fresh allocation, and unwraps `this` on every call. These callbacks read
+//! their string argument into a buffer the thread reuses, let the codec work in reused buffers,
+//! create the result string in one copy, and reach their keyring through the callback's data
+//! pointer: each function is made bound to one keyring and owns a reference to it. Everything
+//! else a keyring does stays with napi-rs.
 
 use std::cell::RefCell;
 use std::ffi::{c_void, CString};
@@ -13,7 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
 use napi::sys;
 use napi::Env;
 
@@ -22,10 +23,9 @@ use crate::error::Error;
 use crate::keyring::Keyring;
 use crate::metadata::TOKEN_BYTES;
 use crate::sodium;
-use crate::wire::MAX_COOKIE_CHARS;
 
 /// The signature N-API calls a native function with.
-pub type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// What a thread reuses from call to call: the argument's UTF-8 and the codec's buffers.
 struct Buffers {
@@ -39,9 +39,19 @@ thread_local! {
     };
 }
 
+/// Sets `seal` and `open` on `object`, bound to `ring`.
+pub fn attach(env: &Env, object: &mut Object, ring: &Arc<Keyring>) -> Result<(), Error> {
+    for (name, callback) in [("seal", seal as Callback), ("open", open)] {
+        object
+            .set_named_property(name, bind(env, name, callback, ring)?)
+            .map_err(|_| Error::NodeApi("attaching the keyring's functions"))?;
+    }
+    Ok(())
+}
+
 /// Returns a JS function named `name` that runs `callback` with `ring`. The function keeps the
 /// keyring alive (one `Arc` reference, released when the function is garbage-collected).
-pub fn bind<'env>(
+fn bind<'env>(
     env: &'env Env,
     name: &str,
     callback: Callback,
@@ -85,22 +95,25 @@ unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut
     drop(unsafe { Arc::from_raw(data.cast_const().cast::<Keyring>()) });
 }
 
-/// `seal(token, json)`: the value for session JSON text (of an object) and its 40-character
-/// metadata token (undefined for a new session), sealed with the newest key in the keyring's
-/// format. The UTF-8 copy of the text is wiped afterwards.
-pub unsafe extern "C" fn seal(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+/// `seal(token, json, userSince)`: session JSON text (of an object) sealed with its metadata token
+/// (undefined for a new session, whose token is made now) with the newest key in the keyring's
+/// format, the token's user-since time set to `userSince` (ms) when it is a number; returns the
+/// token sealed followed by the value. The UTF-8 copy of the text is wiped afterwards.
+unsafe extern "C" fn seal(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
-        call(env, info, |ring, [token, json], buffers| {
+        call(env, info, |ring, [token, json, since], buffers| {
             let mut token_bytes = [0u8; TOKEN_BYTES + 2]; // room to tell a longer string apart
             let token_len = read_token(env, token, &mut token_bytes)?;
             let len = read_string(env, json, "json", usize::MAX, &mut buffers.input)?;
+            let mut ms = 0f64;
+            // SAFETY: `ms` is a valid place for the number; anything but a number leaves it unset.
+            let is_number = sys::napi_get_value_double(env, since, &mut ms) == sys::Status::napi_ok;
+            let user_since = (is_number && ms.is_finite() && ms > 0.0).then_some(ms as u64);
             let sealed = ring.seal(
                 token_len.map(|len| &token_bytes[..len]),
                 &buffers.input[..len],
+                user_since,
                 &mut buffers.scratch,
             );
             sodium::wipe(&mut buffers.input[..len]);
@@ -132,63 +145,22 @@ unsafe fn read_token(
     unsafe { argument(env, value, status, len, "token", "a string") }.map(Some)
 }
 
-/// `open(value)`: a flag digit, the 40-character metadata token and the session JSON text of a
-/// value in either format (see `Opened::marked`); throws a coded error for anything but a
-/// genuine value.
-pub unsafe extern "C" fn open(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+/// `open(value)`: a flag digit, the metadata token and the session JSON text of a value in either
+/// format (see `Opened::marked`); throws a coded error for anything but a genuine value, and
+/// refuses one longer than the keyring reads before copying it.
+unsafe extern "C" fn open(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
         call(env, info, |ring, [cookie], buffers| {
-            let len = read_string(env, cookie, "cookie", MAX_COOKIE_CHARS, &mut buffers.input)?;
+            let len = read_string(
+                env,
+                cookie,
+                "cookie",
+                ring.max_value_chars(),
+                &mut buffers.input,
+            )?;
             let opened = ring.open(&buffers.input[..len], &mut buffers.scratch)?;
             create_string(env, opened.marked(), opened.is_ascii())
-        })
-    }
-}
-
-/// `checkMetadata(value)`: the token in the value of a legacy cookie's metadata member that
-/// JavaScript found away from its usual place, if its tag verifies under one of the keys.
-pub unsafe extern "C" fn check_metadata(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
-    unsafe {
-        call(env, info, |ring, [value], buffers| {
-            let len = read_string(env, value, "value", MAX_COOKIE_CHARS, &mut buffers.input)?;
-            let token = ring.check_legacy_metadata(&buffers.input[..len])?;
-            create_string(env, &token, true)
-        })
-    }
-}
-
-/// `storeKeys(id)`: the keys under which the store holds session `id`, newest key first.
-pub unsafe extern "C" fn store_keys(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
-    unsafe {
-        call(env, info, |ring, [id], buffers| {
-            let len = read_string(env, id, "id", MAX_COOKIE_CHARS, &mut buffers.input)?;
-            let keys = ring.store_keys(&buffers.input[..len]);
-            let mut array = ptr::null_mut();
-            let node_api = Error::NodeApi("creating the store keys");
-            if sys::napi_create_array_with_length(env, keys.len(), &mut array)
-                != sys::Status::napi_ok
-            {
-                return Err(node_api);
-            }
-            for (index, key) in keys.iter().enumerate() {
-                let value = create_string(env, key.as_bytes(), true)?;
-                if sys::napi_set_element(env, array, index as u32, value) != sys::Status::napi_ok {
-                    return Err(node_api);
-                }
-            }
-            Ok(array)
         })
     }
 }
@@ -381,19 +353,38 @@ unsafe fn type_name(env: sys::napi_env, value: sys::napi_value) -> &'static str 
     }
 }
 
-/// Throws `err` as a JS error whose `code` is the error's code (a TypeError for argument types).
+/// Throws `err` as a JS error whose `code` is the error's code (a TypeError for argument types);
+/// a session too large to seal also carries its `size` and the `limit`, in characters.
 ///
 /// # Safety
 /// `env` must be live, with no exception pending.
 unsafe fn throw(env: sys::napi_env, err: &Error) {
     let code = CString::new(err.code()).unwrap_or_default();
     let message = CString::new(err.to_string()).unwrap_or_default();
-    // SAFETY: both strings are NUL-terminated and outlive the call, which copies them.
+    let mut error = ptr::null_mut();
+    // SAFETY: both strings are NUL-terminated and outlive the calls, which copy them; each value
+    // handed to N-API was created in `env` just before. A failing call leaves `error` null, and
+    // then the plain error is thrown.
     unsafe {
+        let (mut code_value, mut message_value) = (ptr::null_mut(), ptr::null_mut());
+        sys::napi_create_string_utf8(env, code.as_ptr(), -1, &mut code_value);
+        sys::napi_create_string_utf8(env, message.as_ptr(), -1, &mut message_value);
         if matches!(err, Error::ArgumentType { .. }) {
-            sys::napi_throw_type_error(env, code.as_ptr(), message.as_ptr())
+            sys::napi_create_type_error(env, code_value, message_value, &mut error);
         } else {
-            sys::napi_throw_error(env, code.as_ptr(), message.as_ptr())
+            sys::napi_create_error(env, code_value, message_value, &mut error);
+        }
+        if let (false, Error::SessionTooLarge { limit, got }) = (error.is_null(), err) {
+            for (name, number) in [(c"size", *got), (c"limit", *limit)] {
+                let mut value = ptr::null_mut();
+                sys::napi_create_double(env, number as f64, &mut value);
+                sys::napi_set_named_property(env, error, name.as_ptr(), value);
+            }
+        }
+        if error.is_null() {
+            sys::napi_throw_error(env, code.as_ptr(), message.as_ptr());
+        } else {
+            sys::napi_throw(env, error);
         }
     };
 }

@@ -19,12 +19,30 @@ pub enum Seals {
     StoreValues,
 }
 
-/// Subkeys kept per configured key: see `Keyring::box_key`, `legacy_key` and `third_key`.
+/// Subkeys kept per configured key: see `Keyring::box_key`, `legacy_key` and `tag_key`.
 const SLOTS: usize = 3;
+
+/// What a keyring accepts besides its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest value it writes or reads, in characters.
+    pub max_value_chars: usize,
+    /// The issue time (ms) given to a session that carries none, or 0 to leave it unknown.
+    pub assume_issued_at: u64,
+}
+
+impl Limits {
+    /// Cookies up to `MAX_COOKIE_CHARS`, no assumed issue time.
+    pub const COOKIE: Limits = Limits {
+        max_value_chars: crate::wire::MAX_COOKIE_CHARS,
+        assume_issued_at: 0,
+    };
+}
 
 /// Keys newest first: the first seals, any of them opens.
 pub struct Keyring {
     seals: Seals,
+    limits: Limits,
     ids: Vec<[u8; KEY_ID_BYTES]>,
     /// Per key, `SLOTS` subkeys of 32 bytes.
     material: Guarded,
@@ -32,8 +50,13 @@ pub struct Keyring {
 
 impl Keyring {
     /// A keyring for the cookie named `name` over `keys` (each 32 bytes), newest first.
-    pub fn for_cookies(keys: &[&[u8]], name: &str, format: Format) -> Result<Self, Error> {
-        Self::new(keys, Seals::Cookies(format), |key| {
+    pub fn for_cookies(
+        keys: &[&[u8]],
+        name: &str,
+        format: Format,
+        limits: Limits,
+    ) -> Result<Self, Error> {
+        Self::new(keys, Seals::Cookies(format), limits, |key| {
             [
                 key::subkey(key, Purpose::CompactCookie(name)),
                 *key,
@@ -43,8 +66,8 @@ impl Keyring {
     }
 
     /// A keyring for `encryptedStore` values over `keys` (each 32 bytes), newest first.
-    pub fn for_store(keys: &[&[u8]]) -> Result<Self, Error> {
-        Self::new(keys, Seals::StoreValues, |key| {
+    pub fn for_store(keys: &[&[u8]], limits: Limits) -> Result<Self, Error> {
+        Self::new(keys, Seals::StoreValues, limits, |key| {
             [
                 key::subkey(key, Purpose::StoreValue),
                 [0; KEY_BYTES],
@@ -56,6 +79,7 @@ impl Keyring {
     fn new(
         keys: &[&[u8]],
         seals: Seals,
+        limits: Limits,
         subkeys: impl Fn(&[u8; KEY_BYTES]) -> [[u8; KEY_BYTES]; SLOTS],
     ) -> Result<Self, Error> {
         if keys.is_empty() {
@@ -77,6 +101,7 @@ impl Keyring {
         }
         Ok(Self {
             seals,
+            limits,
             ids,
             material,
         })
@@ -87,14 +112,19 @@ impl Keyring {
         self.seals
     }
 
-    /// How many keys the ring holds.
-    pub fn len(&self) -> usize {
-        self.ids.len()
+    /// The longest value this keyring writes or reads, in characters.
+    pub fn max_value_chars(&self) -> usize {
+        self.limits.max_value_chars
     }
 
-    /// Always false: a ring holds at least one key.
-    pub fn is_empty(&self) -> bool {
-        false
+    /// The issue time (ms) given to a session that carries none; 0 for none.
+    pub fn assumed_issue_time(&self) -> u64 {
+        self.limits.assume_issued_at
+    }
+
+    /// How many keys the ring holds (at least one).
+    pub fn key_count(&self) -> usize {
+        self.ids.len()
     }
 
     /// The public id of key `index`.
@@ -132,14 +162,16 @@ impl Keyring {
         self.slot(index, 2)
     }
 
-    /// The keys under which a store holds session `id`, newest key first: base64url of the
-    /// BLAKE2b-256 of the id under each key's store id subkey. The store never sees the id, which
-    /// is the bearer token in the cookie.
-    pub fn store_keys(&self, id: &[u8]) -> Vec<String> {
-        (0..self.len())
+    /// The keys under which a store holds session `id` of the cookie named `name`, newest key
+    /// first: base64url of the BLAKE2b-256 of `name ‖ 0 ‖ id` under each key's store id subkey.
+    /// The store never sees the id, which is the bearer token in the cookie, and two apps sharing
+    /// a key and a store do not share sessions.
+    pub fn store_keys(&self, name: &[u8], id: &[u8]) -> Vec<String> {
+        let message = [name, b"\0", id].concat();
+        (0..self.key_count())
             .map(|index| {
                 let mut hash = [0u8; 32];
-                sodium::keyed_hash(&mut hash, id, self.id_key(index));
+                sodium::keyed_hash(&mut hash, &message, self.id_key(index));
                 URL_SAFE_NO_PAD.encode(hash)
             })
             .collect()
@@ -152,11 +184,14 @@ mod tests {
 
     #[test]
     fn a_ring_needs_a_key_of_32_bytes() {
-        assert!(matches!(Keyring::for_store(&[]), Err(Error::NoKeys)));
+        assert!(matches!(
+            Keyring::for_store(&[], Limits::COOKIE),
+            Err(Error::NoKeys)
+        ));
         for len in [0, 16, 31, 33, 64] {
             let key = vec![7; len];
             assert!(matches!(
-                Keyring::for_cookies(&[&key], "koa.sess", Format::Compact),
+                Keyring::for_cookies(&[&key], "koa.sess", Format::Compact, Limits::COOKIE),
                 Err(Error::KeyLength(got)) if got == len
             ));
         }
@@ -165,9 +200,11 @@ mod tests {
     #[test]
     fn purposes_get_their_own_keys() {
         let key = [3u8; 32];
-        let cookies = Keyring::for_cookies(&[&key], "koa.sess", Format::Legacy).unwrap();
-        let other = Keyring::for_cookies(&[&key], "b.sess", Format::Legacy).unwrap();
-        let store = Keyring::for_store(&[&key]).unwrap();
+        let cookies =
+            Keyring::for_cookies(&[&key], "koa.sess", Format::Legacy, Limits::COOKIE).unwrap();
+        let other =
+            Keyring::for_cookies(&[&key], "b.sess", Format::Legacy, Limits::COOKIE).unwrap();
+        let store = Keyring::for_store(&[&key], Limits::COOKIE).unwrap();
         assert_eq!(cookies.legacy_key(0), Some(&key));
         assert_eq!(store.legacy_key(0), None);
         assert_ne!(cookies.box_key(0), other.box_key(0));
@@ -179,13 +216,14 @@ mod tests {
 
     #[test]
     fn store_keys_hide_the_id_and_follow_the_key() {
-        let ring = Keyring::for_store(&[&[1; 32], &[2; 32]]).unwrap();
-        let keys = ring.store_keys(b"a-session-id");
+        let ring = Keyring::for_store(&[&[1; 32], &[2; 32]], Limits::COOKIE).unwrap();
+        let keys = ring.store_keys(b"koa.sess", b"a-session-id");
         assert_eq!(keys.len(), 2);
         assert_ne!(keys[0], keys[1]);
         assert_eq!(keys[0].len(), 43);
         assert!(!keys[0].contains("a-session-id"));
-        assert_eq!(keys, ring.store_keys(b"a-session-id"));
-        assert_ne!(keys, ring.store_keys(b"another-id"));
+        assert_eq!(keys, ring.store_keys(b"koa.sess", b"a-session-id"));
+        assert_ne!(keys, ring.store_keys(b"koa.sess", b"another-id"));
+        assert_ne!(keys, ring.store_keys(b"b.sess", b"a-session-id"));
     }
 }

@@ -21,9 +21,13 @@ use crate::sodium::{self, KEY_BYTES, NONCE_BYTES};
 /// Length of a token.
 pub const TOKEN_BYTES: usize = 40;
 /// Length of the session id at the start of a token.
-const ID_CHARS: usize = 22;
+pub const ID_CHARS: usize = 22;
 /// Length of each time in a token.
-const TIME_CHARS: usize = 9;
+pub const TIME_CHARS: usize = 9;
+/// Where the issue time starts in a token.
+pub const ISSUED_AT: usize = ID_CHARS;
+/// Where the user-since time starts in a token.
+pub const USER_SINCE: usize = ID_CHARS + TIME_CHARS;
 /// The largest time 9 base-36 digits hold (year 5188).
 const MAX_TIME: u64 = 36u64.pow(TIME_CHARS as u32) - 1;
 /// Length of the tag after the token in a legacy cookie's member.
@@ -77,12 +81,23 @@ pub fn is_token(bytes: &[u8]) -> bool {
 pub fn fresh(id: &[u8; 16], issued_ms: u64) -> Token {
     let mut token = [b'0'; TOKEN_BYTES];
     token[..ID_CHARS].copy_from_slice(&base64url16(id));
-    let mut rest = issued_ms.min(MAX_TIME);
-    for digit in token[ID_CHARS..ID_CHARS + TIME_CHARS].iter_mut().rev() {
+    set_time(&mut token, ISSUED_AT, issued_ms);
+    token
+}
+
+/// Sets the time starting at `at` (`ISSUED_AT` or `USER_SINCE`) in `token` to `ms`, capped at the
+/// largest time the field holds.
+pub fn set_time(token: &mut Token, at: usize, ms: u64) {
+    let mut rest = ms.min(MAX_TIME);
+    for digit in token[at..at + TIME_CHARS].iter_mut().rev() {
         *digit = b"0123456789abcdefghijklmnopqrstuvwxyz"[(rest % 36) as usize];
         rest /= 36;
     }
-    token
+}
+
+/// True when the time starting at `at` in `token` is zero (unknown or none).
+pub fn time_is_zero(token: &Token, at: usize) -> bool {
+    token[at..at + TIME_CHARS].iter().all(|&b| b == b'0')
 }
 
 /// Milliseconds since the epoch now (0 if the clock is before it).
@@ -283,6 +298,16 @@ mod tests {
             &fresh(&[0; 16], u64::MAX)[ID_CHARS..ID_CHARS + TIME_CHARS],
             b"zzzzzzzzz"
         );
+    }
+
+    #[test]
+    fn times_are_set_in_place() {
+        let mut token = *TOKEN;
+        assert!(time_is_zero(&token, USER_SINCE));
+        set_time(&mut token, USER_SINCE, 1_764_600_000_000);
+        assert_eq!(&token[USER_SINCE..], b"0min9a22o");
+        assert!(time_is_zero(&token, ISSUED_AT) && !time_is_zero(&token, USER_SINCE));
+        assert!(is_token(&token));
     }
 
     #[test]

@@ -37,10 +37,9 @@ pub enum Format {
     Compact,
 }
 
-/// Writes `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`) as an ASCII cookie value in `format` into
-/// `out`, replacing what it held; `staging` is scratch space for the legacy format.
-pub fn write(format: Format, body: &[u8], out: &mut Vec<u8>, staging: &mut Vec<u8>) {
-    out.clear();
+/// Appends `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`) to `out` as an ASCII cookie value in
+/// `format`; `staging` is scratch space for the legacy format.
+pub fn append(format: Format, body: &[u8], out: &mut Vec<u8>, staging: &mut Vec<u8>) {
     match format {
         Format::Legacy => {
             let (header, boxed) = body.split_at(HEADER_BYTES);
@@ -70,17 +69,19 @@ fn append_base64(engine: &GeneralPurpose, bytes: &[u8], out: &mut Vec<u8>) {
     out.truncate(start + written);
 }
 
-/// Parses a cookie value in either format into `body` (`key_id ‖ nonce ‖ mac ‖ ciphertext`,
-/// replacing what it held) and returns the key id a compact cookie names, or `None` for a legacy
-/// one; `staging` is scratch space for percent-decoding. Says why when it cannot be a cookie.
+/// Parses a value in either format, of at most `max_chars` characters, into `body`
+/// (`key_id ‖ nonce ‖ mac ‖ ciphertext`, replacing what it held) and returns the key id a compact
+/// value names, or `None` for a legacy one; `staging` is scratch space for percent-decoding. Says
+/// why when it cannot be a value this package wrote.
 pub fn parse(
     cookie: &[u8],
+    max_chars: usize,
     body: &mut Vec<u8>,
     staging: &mut Vec<u8>,
 ) -> Result<Option<[u8; KEY_ID_BYTES]>, Error> {
-    if cookie.len() > MAX_COOKIE_CHARS {
+    if cookie.len() > max_chars {
         return Err(Error::CookieTooLarge {
-            limit: MAX_COOKIE_CHARS,
+            limit: max_chars,
             got: cookie.len(),
         });
     }
@@ -264,6 +265,11 @@ mod tests {
         [&key_id[..], &NONCE, boxed].concat()
     }
 
+    fn write(format: Format, body: &[u8], out: &mut Vec<u8>, staging: &mut Vec<u8>) {
+        out.clear();
+        append(format, body, out, staging);
+    }
+
     fn write_owned(format: Format, body: &[u8]) -> String {
         let mut out = Vec::new();
         write(format, body, &mut out, &mut Vec::new());
@@ -272,7 +278,12 @@ mod tests {
 
     fn parse_owned(cookie: &str) -> Result<(Option<[u8; KEY_ID_BYTES]>, Vec<u8>), Error> {
         let mut body = Vec::new();
-        let key_id = parse(cookie.as_bytes(), &mut body, &mut Vec::new())?;
+        let key_id = parse(
+            cookie.as_bytes(),
+            MAX_COOKIE_CHARS,
+            &mut body,
+            &mut Vec::new(),
+        )?;
         Ok((key_id, body))
     }
 
@@ -357,7 +368,7 @@ mod tests {
             for format in [Format::Legacy, Format::Compact] {
                 write(format, &body([7; 4], &boxed), &mut out, &mut staging);
                 assert_eq!(out, write_owned(format, &body([7; 4], &boxed)).as_bytes());
-                parse(&out, &mut parsed, &mut decoded).unwrap();
+                parse(&out, MAX_COOKIE_CHARS, &mut parsed, &mut decoded).unwrap();
                 assert_eq!(&parsed[HEADER_BYTES..], boxed);
             }
         }

@@ -1,0 +1,185 @@
+'use strict';
+
+const { codedError, refusal } = require('../errors.cjs');
+const { openValue, sealValue } = require('../sealed.cjs');
+const { idOf, newToken } = require('../token.cjs');
+
+/** Why a session cannot be opened or sealed yet, when its key is still being derived. */
+const KEY_PENDING =
+  'the session key is still being derived from `secret`: register encryptedSession before middleware that reads ctx.session, or derive the key first with deriveKey() and pass it as secretKey';
+
+/**
+ * What the middleware shares with every request: the policy, the cookie keyring (null while a
+ * passphrase is derived) and the size guard.
+ * @typedef {{
+ *   policy: ReturnType<typeof import('../policy.cjs').sessionPolicy>,
+ *   ring: () => import('../sealed.cjs').Keyring | null,
+ *   checkSize: (value: string, cookieOptions: object, ctx: import('koa').Context) => void,
+ * }} Settings
+ */
+
+/**
+ * What this package knows about the session of one request: the metadata token it was opened
+ * with or will be sealed with, and what a logout must revoke. The middleware makes one per
+ * request (see `koa-session.cjs`); the hooks koa-session calls and the store wrapper read it.
+ */
+class RequestState {
+  /**
+   * @param {import('koa').Context} ctx
+   * @param {Settings} settings
+   */
+  constructor(ctx, settings) {
+    this.ctx = ctx;
+    this.settings = settings;
+    /** @type {string | undefined} the current session's token, once opened or made */
+    this.token = undefined;
+    /** @type {string | undefined} the session's user id as its token last recorded it */
+    this.user = undefined;
+    /**
+     * @type {{ token: string, user: string | undefined } | undefined} the genuine session this
+     * request carried (admitted, or refused only because the revocations are not loaded): what a
+     * logout in this request revokes, whatever new session the handler looked at first
+     */
+    this.opened = undefined;
+    /** @type {string | undefined} the store's session id, once a store value was opened */
+    this.storeId = undefined;
+    /** @type {string | undefined} the store's session id of a session this request ended */
+    this.endedStoreId = undefined;
+    /** @type {string | undefined} the store key the session was read under, when not the newest key's */
+    this.staleStoreKey = undefined;
+    /** @type {{ name: string, id: string, keys: string[] } | undefined} */
+    this.storeKeyCache = undefined;
+  }
+
+  /** The current session's id; a new session gets its token now. */
+  get sessionId() {
+    this.token ??= newToken();
+    return idOf(this.token);
+  }
+
+  /** Starts a new session (koa-session asks a store for a new id): a new token; returns its id. */
+  newSession() {
+    this.token = newToken();
+    this.user = undefined;
+    return idOf(this.token);
+  }
+
+  /**
+   * Opens a cookie value with the middleware's keyring, or throws the refusal.
+   * @param {unknown} cookie
+   */
+  openCookie(cookie) {
+    const ring = this.settings.ring();
+    if (!ring) throw refusal('ERR_KEY_PENDING', 'key-pending', KEY_PENDING);
+    return openValue(ring, cookie);
+  }
+
+  /**
+   * Keeps the token of an opened cookie or store value once the policy admits it, or throws the
+   * policy's refusal. A session refused only because the revocations are not loaded yet is still
+   * remembered as the one a logout in this request must revoke.
+   * @param {import('../sealed.cjs').Opened} opened
+   * @param {number | undefined} expiresAt when its cookie expires (ms), if it does
+   */
+  admit(opened, expiresAt) {
+    const { policy } = this.settings;
+    const user = policy.userOf(opened.session);
+    try {
+      policy.admit(opened, expiresAt);
+    } catch (err) {
+      if (err.reason === 'revocations-loading') this.opened = { token: opened.token, user };
+      throw err;
+    }
+    this.token = opened.token;
+    this.user = user;
+    this.opened = { token: opened.token, user };
+  }
+
+  /** Forgets the session koa-session refused after it was opened (expired, or not `valid`). */
+  forget() {
+    this.token = this.user = this.opened = undefined;
+  }
+
+  /**
+   * Seals `session` (with `payload`, by default the session itself, as what is sealed) under
+   * `ring`, with the maxAge it carries in this request; its user-since time moves to now when its
+   * user field took a new value. Returns the value, or undefined when the session may not be
+   * sealed because it was revoked after it was opened (a request in flight during its logout must
+   * not bring it back).
+   * @param {import('../sealed.cjs').Keyring} ring
+   * @param {Record<string, unknown>} session
+   * @param {unknown} ownMaxAge
+   * @param {object} [payload]
+   */
+  seal(ring, session, ownMaxAge, payload = session) {
+    const { policy } = this.settings;
+    const user = policy.userOf(session);
+    const userSince = user !== undefined && user !== this.user ? Date.now() : undefined;
+    if (!policy.sealable(this.token, session, ownMaxAge, userSince)) return undefined;
+    const sealed = sealValue(ring, this.token, payload, userSince);
+    this.token = sealed.token;
+    this.user = user;
+    return sealed.value;
+  }
+
+  /**
+   * The cookie value for `session` with the middleware's keyring: empty when the session was
+   * revoked since it was opened (the next request then starts afresh). Throws
+   * `ERR_SESSION_TOO_LARGE` when the cookie would be larger than a browser keeps.
+   * @param {Record<string, unknown>} session
+   * @param {unknown} ownMaxAge
+   * @param {object} cookieOptions the options the cookie will be set with
+   */
+  sealCookie(session, ownMaxAge, cookieOptions) {
+    const ring = this.settings.ring();
+    if (!ring) throw codedError(Error, 'ERR_KEY_PENDING', KEY_PENDING);
+    const value = this.seal(ring, session, ownMaxAge);
+    if (value === undefined) return '';
+    this.settings.checkSize(value, cookieOptions, this.ctx);
+    return value;
+  }
+
+  /**
+   * Ends the session (`ctx.session = null`, `regenerate()`): with revocations on, the session this
+   * request carried is revoked until the last copy of its cookie could have expired (with
+   * `userKey`, only one that has a user: an anonymous client cannot fill the revocations);
+   * whatever is sealed next is a new session. The revocation holds in this process at once and
+   * reaches the others without the response waiting for it.
+   */
+  end() {
+    const { policy } = this.settings;
+    const { opened, ctx } = this;
+    this.endedStoreId = this.storeId;
+    this.token = this.user = this.opened = this.storeId = undefined;
+    if (!opened || !policy.revocations || (policy.userKey !== undefined && opened.user === undefined)) return;
+    policy.revocations
+      .revoke(idOf(opened.token), policy.revocationUntil(opened.token))
+      .catch((err) => ctx.app.emit('error', err, ctx));
+  }
+
+  /**
+   * Reports a refused cookie or store value with `session:rejected`, on the next turn as
+   * koa-session reports its own events.
+   * @param {string} reason
+   */
+  rejected(reason) {
+    setImmediate(() => this.ctx.app.emit('session:rejected', { ctx: this.ctx, reason }));
+  }
+
+  /**
+   * The store keys of session `id` of the cookie named `name` under `ring`, newest key first,
+   * computed once per request.
+   * @param {import('../sealed.cjs').Keyring} ring
+   * @param {string} name
+   * @param {string} id
+   */
+  storeKeys(ring, name, id) {
+    const cached = this.storeKeyCache;
+    if (cached?.id === id && cached.name === name) return cached.keys;
+    const keys = ring.storeKeys(name, id);
+    this.storeKeyCache = { name, id, keys };
+    return keys;
+  }
+}
+
+module.exports = { RequestState };
