@@ -6,7 +6,7 @@ import Koa from 'koa';
 import encryptedSession, { encryptedStore, memoryRevocations } from '../../index.mjs';
 import { dashboard, home, message } from './pages.mjs';
 import { sameOriginOnly } from './same-origin.mjs';
-import { showingReads } from './stores.mjs';
+import { STORE_UNAVAILABLE, showingReads } from './stores.mjs';
 import { authenticate, userById } from './users.mjs';
 
 const COOKIE = 'demo.sid';
@@ -106,11 +106,20 @@ export function createApp({
   const app = new Koa();
   app.proxy = trustProxy;
   // A session too large for a cookie is refused by koa-sodium-session when saved; say so, and
-  // keep the cookie the browser already has.
+  // keep the cookie the browser already has. While the session store does not answer, say that.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      if (err.code === STORE_UNAVAILABLE) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.body = message(
+          'Temporarily unavailable',
+          'Sessions are kept in a database that is not answering right now. Nothing was changed: please try again in a moment.',
+        );
+        return;
+      }
       if (err.code !== 'ERR_SESSION_TOO_LARGE') throw err;
       ctx.status = 413;
       ctx.body = message(
