@@ -4,9 +4,12 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import encryptedSession, { encryptedStore, memoryRevocations } from '../../index.mjs';
-import { dashboard, home, message } from './pages.mjs';
+import { assets } from './assets.mjs';
+import { errorPages } from './error-pages.mjs';
+import { crossSite, dashboard, notFound, signIn, signInFirst, welcome } from './pages.mjs';
 import { sameOriginOnly } from './same-origin.mjs';
-import { STORE_UNAVAILABLE, showingReads } from './stores.mjs';
+import { securityHeaders } from './security-headers.mjs';
+import { showingReads } from './stores.mjs';
 import { authenticate, userById } from './users.mjs';
 
 const COOKIE = 'demo.sid';
@@ -15,18 +18,29 @@ const COOKIE = 'demo.sid';
 async function requireUser(ctx, next) {
   if (ctx.state.user) return next();
   ctx.status = 401;
-  ctx.body = message('Signed out', 'Please <a href="/">sign in</a>.');
+  ctx.body = signInFirst();
+}
+
+/**
+ * The cookies the browser sent for the session, as the dashboard describes them: the session
+ * sealed in the cookie (`compact (v2)` or `legacy`), or, with a store, the session's id there.
+ */
+function sessionCookies(ctx, inStore) {
+  const value = ctx.cookies.get(COOKIE) ?? '';
+  const version = value.match(/^v(\d+)\./)?.[1];
+  const format = inStore ? 'session id' : version ? `compact (v${version})` : 'legacy (koa-encrypted-session)';
+  return [{ name: COOKIE, value, format }];
 }
 
 /**
  * The routes: `/`, `POST /login`, `GET /dashboard`, `POST /notes`, `GET /me`, `POST /logout`,
  * `POST /logout-everywhere`.
  */
-function routes(revocations) {
+function routes(revocations, inStore) {
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.session.visits = (ctx.session.visits ?? 0) + 1;
-    ctx.body = home(ctx.state.user, ctx.session.visits);
+    ctx.body = ctx.state.user ? welcome(ctx.state.user, ctx.session.visits) : signIn({ visits: ctx.session.visits });
   });
 
   router.post('/login', async (ctx) => {
@@ -34,9 +48,7 @@ function routes(revocations) {
     const account = await authenticate(username, password);
     if (!account) {
       ctx.status = 401;
-      ctx.body = ctx.is('json')
-        ? { error: 'Invalid username or password.' }
-        : message('Sign in failed', 'Invalid username or password. <a href="/">Try again</a>');
+      ctx.body = ctx.is('json') ? { error: 'Invalid username or password.' } : signIn({ failed: { username } });
       return;
     }
     ctx.session = {}; // nothing from before the login carries over
@@ -52,7 +64,7 @@ function routes(revocations) {
     ctx.body = dashboard({
       user: ctx.state.user,
       notes: ctx.session.notes ?? [],
-      cookie: `${COOKIE}=${ctx.cookies.get(COOKIE) ?? ''}`,
+      cookies: sessionCookies(ctx, inStore),
       opened: ctx.session.toJSON(),
       sessionId: ctx.sessionId,
       stored: ctx.state.storeRead,
@@ -105,32 +117,12 @@ export function createApp({
 }) {
   const app = new Koa();
   app.proxy = trustProxy;
-  // A session too large for a cookie is refused by koa-sodium-session when saved; say so, and
-  // keep the cookie the browser already has. While the session store does not answer, say that.
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      if (err.code === STORE_UNAVAILABLE) {
-        ctx.status = 503;
-        ctx.set('Retry-After', '5');
-        ctx.body = message(
-          'Temporarily unavailable',
-          'Sessions are kept in a database that is not answering right now. Nothing was changed: please try again in a moment.',
-        );
-        return;
-      }
-      if (err.code !== 'ERR_SESSION_TOO_LARGE') throw err;
-      ctx.status = 413;
-      ctx.body = message(
-        'Session too large',
-        `<span id="too-large">${err.message}</span> <a href="/dashboard">Back</a>`,
-      );
-    }
-  });
+  app.use(securityHeaders());
+  app.use(errorPages());
+  app.use(assets());
   app.use(
     sameOriginOnly((ctx) => {
-      ctx.body = message('Refused', 'A form on another site posted here: refused.');
+      ctx.body = crossSite();
     }),
   );
   app.use(
@@ -157,11 +149,11 @@ export function createApp({
     ctx.state.user = user ? { name: user.name, role: user.role } : null;
     await next();
   });
-  const router = routes(revocations);
+  const router = routes(revocations, Boolean(store));
   app.use(router.routes()).use(router.allowedMethods());
   app.use((ctx) => {
     ctx.status = 404;
-    ctx.body = message('Not found', '<a href="/">Home</a>');
+    ctx.body = notFound();
   });
   return app;
 }
