@@ -2,8 +2,8 @@
 // through the form, see the dashboard describe the cookie the browser holds (without giving the
 // page its value), reload, grow the session past the cookie limit (the server says so; the browser
 // does not silently lose the session), have pages of other origins post forms to the demo
-// (refused), sign out. All under the demo's Content-Security-Policy, which must block nothing the
-// demo itself uses.
+// (refused), sign out, and be told why a copy of the cookie put back no longer works. All under
+// the demo's Content-Security-Policy, which must block nothing the demo itself uses.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -76,7 +76,7 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     rmSync(profile, { recursive: true, force: true });
   });
 
-  it('signs in, describes the cookie, keeps notes over a reload, reports an oversized session, refuses other origins’ forms, signs out', async () => {
+  it('signs in, describes the cookie, keeps notes over a reload, reports an oversized session, refuses other origins’ forms, signs out and says why a copy no longer works', async () => {
     const page = await context.newPage();
     // What the Content-Security-Policy blocks, as Chromium reports it, and any script error.
     const blocked = [];
@@ -150,12 +150,19 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     await page.goto(`${base}/dashboard`);
     assert.deepEqual(await page.locator('#notes li').allTextContents(), ['remember the milk']);
 
+    const [before] = await context.cookies();
     await page.click('button:text-is("Sign out")');
     await page.waitForURL(`${base}/`);
     assert.ok(await page.isVisible('input[name=username]'));
+    assert.equal(await page.locator('#signed-out').count(), 0, 'signing out here needs no explaining');
     const res = await page.goto(`${base}/me`);
     assert.equal(res.status(), 401);
 
+    // The cookie from before signing out, put back: refused, and the page says why.
+    await context.addCookies([before]);
+    const refused = await page.goto(`${base}/dashboard`);
+    assert.equal(refused.status(), 401);
+    assert.match(await page.textContent('#signed-out'), /^This session was signed out/);
     assert.deepEqual(blocked, []);
   });
 });

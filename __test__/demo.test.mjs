@@ -137,8 +137,61 @@ describe('demo: a session too large to keep', () => {
     assert.match(res.text, /<h1>Your note was not saved<\/h1>/);
     assert.match(textOf(res.text, 'too-large'), /did not keep it/);
     assert.match(res.text, /you are still signed in and your earlier notes are there/);
+    const [, size] = textOf(res.text, 'too-large-sizes').match(/take ([\d,]+) bytes; it can take at most 4,096\.$/);
+    assert.ok(Number(size.replace(/,/g, '')) > 4096, size);
     assert.doesNotMatch(res.text, /maxCookieBytes|external store|ERR_/);
     assert.deepEqual(textsOf((await agent.get('/dashboard').expect(200)).text, 'note'), ['first']);
+  });
+});
+
+describe('demo: a refused cookie says why', () => {
+  const app = createApp({ secretKey: KEY });
+
+  /** The cookie of a new sign-in to `app`. */
+  const signedIn = async (to = app) => sessionCookie(await login(request(to.callback())).expect(200), 'demo.sid');
+
+  it('a copy of a cookie that was signed out: ended, on every page that has to say so', async () => {
+    const cookie = await signedIn();
+    await request(app.callback()).post('/logout').set('Cookie', cookie).expect(302);
+    const dashboard = await request(app.callback()).get('/dashboard').set('Cookie', cookie).expect(401);
+    const revoked =
+      'This session was signed out, in this browser or with “Sign out everywhere”, so its cookie no longer works.';
+    assert.equal(textOf(dashboard.text, 'signed-out'), revoked);
+    assert.match(dashboard.text, /<strong>You were signed out\.<\/strong>/);
+    const home = await request(app.callback()).get('/').set('Cookie', cookie).expect(200);
+    assert.equal(textOf(home.text, 'signed-out'), revoked);
+    await request(app.callback())
+      .get('/me')
+      .set('Cookie', cookie)
+      .expect(401, { user: null, signedOutBecause: 'revoked' });
+  });
+
+  it('an altered cookie: discarded, and nothing of it shown', async () => {
+    const cookie = await signedIn();
+    const altered = `${cookie.slice(0, 30)}${cookie[30] === 'A' ? 'B' : 'A'}${cookie.slice(31)}`;
+    const res = await request(app.callback()).get('/dashboard').set('Cookie', altered).expect(401);
+    assert.equal(
+      textOf(res.text, 'signed-out'),
+      'Your session cookie was altered or was not made by this server, so it was discarded.',
+    );
+    assert.ok(!res.text.includes(cookieValue(altered).slice(3, 20)));
+  });
+
+  it('an expired cookie: expired', async () => {
+    const brief = createApp({ secretKey: KEY, maxAge: 1 });
+    const cookie = await signedIn(brief);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // past its one millisecond
+    const res = await request(brief.callback()).get('/dashboard').set('Cookie', cookie).expect(401);
+    assert.equal(textOf(res.text, 'signed-out'), 'Your session expired.');
+  });
+
+  it('says nothing when no cookie came, or after signing out in this browser', async () => {
+    const agent = request.agent(app.callback());
+    assert.doesNotMatch((await agent.get('/dashboard').expect(401)).text, /signed-out/);
+    await login(agent).expect(200);
+    await agent.post('/logout').expect(302);
+    assert.doesNotMatch((await agent.get('/').expect(200)).text, /signed-out/);
+    await agent.get('/me').expect(401, { user: null });
   });
 });
 
@@ -447,6 +500,15 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       const { key, value } = await onlyEntry();
       await backend.raw.set(key, `${value.slice(0, 20)}${value[20] === 'A' ? 'B' : 'A'}${value.slice(21)}`);
       await agent.get('/me').expect(401);
+    });
+
+    it('says why a copy of a cookie that was signed out no longer signs in: the store no longer has it', async (t) => {
+      if (!backend) return t.skip(notInstalled(name));
+      const app = createApp({ secretKey: KEY, store: backend.store() });
+      const cookie = sessionCookie(await login(request(app.callback())).expect(200), 'demo.sid');
+      await request(app.callback()).post('/logout').set('Cookie', cookie).expect(302);
+      const res = await request(app.callback()).get('/dashboard').set('Cookie', cookie).expect(401);
+      assert.equal(textOf(res.text, 'signed-out'), 'This session has ended: it was signed out, or it expired.');
     });
 
     it('describes on the dashboard the session id in the cookie, without it, and what the store holds under which key', async (t) => {

@@ -9,16 +9,20 @@ import { errorPages } from './error-pages.mjs';
 import { crossSite, dashboard, notFound, signIn, signInFirst, welcome } from './pages.mjs';
 import { sameOriginOnly } from './same-origin.mjs';
 import { securityHeaders } from './security-headers.mjs';
+import { recordSessionReports, reported, signedOutMessage } from './session-reports.mjs';
 import { showingReads } from './stores.mjs';
 import { authenticate, userById } from './users.mjs';
 
 const COOKIE = 'demo.sid';
 
+/** Why this request's session cookie was refused, for a person, or undefined if it was not. */
+const signedOut = (ctx) => ctx.state.signedOut && signedOutMessage(ctx.state.signedOut);
+
 /** Answers 401 with a sign-in link unless someone is signed in. */
 async function requireUser(ctx, next) {
   if (ctx.state.user) return next();
   ctx.status = 401;
-  ctx.body = signInFirst();
+  ctx.body = signInFirst(signedOut(ctx));
 }
 
 /**
@@ -40,7 +44,9 @@ function routes(revocations, inStore) {
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.session.visits = (ctx.session.visits ?? 0) + 1;
-    ctx.body = ctx.state.user ? welcome(ctx.state.user, ctx.session.visits) : signIn({ visits: ctx.session.visits });
+    ctx.body = ctx.state.user
+      ? welcome(ctx.state.user, ctx.session.visits)
+      : signIn({ signedOut: signedOut(ctx), visits: ctx.session.visits });
   });
 
   router.post('/login', async (ctx) => {
@@ -77,8 +83,12 @@ function routes(revocations, inStore) {
   });
 
   router.get('/me', (ctx) => {
-    if (!ctx.state.user) ctx.status = 401;
-    ctx.body = { user: ctx.state.user };
+    if (ctx.state.user) {
+      ctx.body = { user: ctx.state.user };
+      return;
+    }
+    ctx.status = 401;
+    ctx.body = { user: null, ...(ctx.state.signedOut ? { signedOutBecause: ctx.state.signedOut } : {}) };
   });
 
   // Ends this session: a copy of the cookie taken before stops working too (revocations).
@@ -117,6 +127,7 @@ export function createApp({
 }) {
   const app = new Koa();
   app.proxy = trustProxy;
+  recordSessionReports(app);
   app.use(securityHeaders());
   app.use(errorPages());
   app.use(assets());
@@ -147,6 +158,11 @@ export function createApp({
   app.use(async (ctx, next) => {
     const user = ctx.session.userId ? userById(ctx.session.userId) : undefined;
     ctx.state.user = user ? { name: user.name, role: user.role } : null;
+    // A cookie was sent but no session came of it: the package or koa-session said why.
+    if (ctx.cookies.get(COOKIE) && ctx.session.isNew) {
+      await reported();
+      ctx.state.signedOut = ctx.state.refusedBecause ?? 'missed';
+    }
     await next();
   });
   const router = routes(revocations, Boolean(store));
