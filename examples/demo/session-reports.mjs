@@ -27,14 +27,16 @@ export function recordSessionReports(app) {
 /** Resolves once the events of what this request did so far are recorded: after one turn. */
 export const reported = () => new Promise(setImmediate);
 
+/** Said while the server cannot yet tell a valid session from a revoked one, or has no key yet. */
+const CHECK_LATER = 'The server could not check your session just now. Please try again in a moment.';
 /** What a person is told for each refusal reason; the other reasons say the cookie did not open. */
 const SIGNED_OUT_BECAUSE = {
   revoked: 'This session was signed out, in this browser or with “Sign out everywhere”, so its cookie no longer works.',
   missed: 'This session has ended: it was signed out, or it expired.',
   expired: 'Your session expired.',
   lifetime: 'A session ends a set time after sign-in, however active it is, and yours reached it.',
-  'revocations-loading': 'The server could not check your session just now. Please try again in a moment.',
-  'key-pending': 'The server could not check your session just now. Please try again in a moment.',
+  'revocations-loading': CHECK_LATER,
+  'key-pending': CHECK_LATER,
 };
 /** Said of a cookie that did not open: altered in transit or by hand, or sealed with another key. */
 const ALTERED = 'Your session cookie was altered or was not made by this server, so it was discarded.';
