@@ -1,7 +1,9 @@
 // The demo in a real headless Chromium (Debian's package, driven by playwright-core): sign in
-// through the form, see the dashboard show the cookie the browser holds, reload, grow the session
-// past the cookie limit (the server says so; the browser does not silently lose the session), have
-// pages of other origins post forms to the demo (refused), sign out.
+// through the form, see the dashboard describe the cookie the browser holds (without giving the
+// page its value), reload, grow the session past the cookie limit (the server says so; the browser
+// does not silently lose the session), have pages of other origins post forms to the demo
+// (refused), sign out, and be told why a copy of the cookie put back no longer works. All under
+// the demo's Content-Security-Policy, which must block nothing the demo itself uses.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -13,6 +15,21 @@ import { createApp } from '../examples/demo/app.mjs';
 import { KEY, notInstalled } from './helpers.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Checks that the dashboard on `page` describes `cookie` (as the browser holds it): its name,
+ * format, size and first characters, while neither the page nor its scripts can read its value.
+ */
+async function assertDescribed(page, cookie) {
+  assert.equal(await page.textContent('.cookie-name'), cookie.name);
+  assert.equal(await page.textContent('.cookie-format'), 'compact (v2)');
+  const pair = `${cookie.name}=${cookie.value}`;
+  assert.equal(await page.textContent('.cookie-size'), `${pair.length.toLocaleString('en-US')} bytes`);
+  const start = await page.textContent('.cookie-start');
+  assert.ok(start.endsWith('…') && cookie.value.startsWith(start.slice(0, -1)), start);
+  assert.ok(!(await page.content()).includes(cookie.value), 'the page does not hold the cookie');
+  assert.equal(await page.evaluate(() => document.cookie), '');
+}
 
 describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstalled('Debian chromium') }, () => {
   let server;
@@ -44,6 +61,7 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
         '--headless',
         '--no-sandbox',
         '--disable-gpu',
+        '--disable-quic',
         '--no-first-run',
         '--disable-background-networking',
         '--disable-component-update',
@@ -58,8 +76,14 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     rmSync(profile, { recursive: true, force: true });
   });
 
-  it('signs in, shows the cookie, keeps notes over a reload, reports an oversized session, refuses other origins’ forms, signs out', async () => {
+  it('signs in, describes the cookie, keeps notes over a reload, reports an oversized session, refuses other origins’ forms, signs out and says why a copy no longer works', async () => {
     const page = await context.newPage();
+    // What the Content-Security-Policy blocks, as Chromium reports it, and any script error.
+    const blocked = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) blocked.push(msg.text());
+    });
+    page.on('pageerror', (err) => blocked.push(err.message));
 
     await page.goto(`${base}/`);
     await page.fill('input[name=username]', 'alice');
@@ -73,16 +97,30 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     assert.ok(cookie.httpOnly);
     assert.equal(cookie.sameSite, 'Lax');
     assert.match(cookie.value, /^v\d+\./);
-    assert.equal(await page.textContent('#cookie'), `demo.sid=${cookie.value}`);
+    await assertDescribed(page, cookie);
     assert.match(await page.textContent('#session'), /"userId": "u-1"/);
 
-    // A note: the session changes, so does the cookie, and the dashboard shows the new one.
+    // The stylesheet and icon load under the policy, and the three actions look different.
+    assert.ok(await page.$eval('.brand img', (img) => img.naturalWidth > 0), 'the icon loads');
+    const look = (selector) =>
+      page.$eval(selector, (el) => {
+        const style = getComputedStyle(el);
+        return `${style.backgroundColor} ${style.color} ${style.borderColor}`;
+      });
+    const looks = new Set([
+      await look('button:text-is("Keep in session")'),
+      await look('button:text-is("Sign out")'),
+      await look('button:text-is("Sign out everywhere")'),
+    ]);
+    assert.equal(looks.size, 3, [...looks].join(' / '));
+
+    // A note: the session changes, so does the cookie, and the dashboard describes the new one.
     await page.fill('input[name=note]', 'remember the milk');
     await page.click('text=Keep in session');
     await page.waitForURL(`${base}/dashboard`);
     const [noted] = await context.cookies();
     assert.notEqual(noted.value, cookie.value);
-    assert.equal(await page.textContent('#cookie'), `demo.sid=${noted.value}`);
+    await assertDescribed(page, noted);
     await page.reload();
     assert.equal(await page.textContent('#who'), 'Signed in as alice (admin).');
     assert.deepEqual(await page.locator('#notes li').allTextContents(), ['remember the milk']);
@@ -92,7 +130,8 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     await page.fill('input[name=note]', 'x'.repeat(5000));
     const [response] = await Promise.all([page.waitForResponse(`${base}/notes`), page.click('text=Keep in session')]);
     assert.equal(response.status(), 413);
-    assert.match(await page.textContent('#too-large'), /over the 4096-byte limit/);
+    assert.equal(await page.textContent('h1'), 'Your note was not saved');
+    assert.match(await page.textContent('#too-large'), /did not keep it/);
     await page.goto(`${base}/dashboard`);
     assert.equal(await page.textContent('#who'), 'Signed in as alice (admin).');
     assert.equal(await page.locator('#notes li').count(), 1);
@@ -111,10 +150,19 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     await page.goto(`${base}/dashboard`);
     assert.deepEqual(await page.locator('#notes li').allTextContents(), ['remember the milk']);
 
-    await page.click('text=Sign out');
+    const [before] = await context.cookies();
+    await page.click('button:text-is("Sign out")');
     await page.waitForURL(`${base}/`);
     assert.ok(await page.isVisible('input[name=username]'));
+    assert.equal(await page.locator('#signed-out').count(), 0, 'signing out here needs no explaining');
     const res = await page.goto(`${base}/me`);
     assert.equal(res.status(), 401);
+
+    // The cookie from before signing out, put back: refused, and the page says why.
+    await context.addCookies([before]);
+    const refused = await page.goto(`${base}/dashboard`);
+    assert.equal(refused.status(), 401);
+    assert.match(await page.textContent('#signed-out'), /^This session was signed out/);
+    assert.deepEqual(blocked, []);
   });
 });

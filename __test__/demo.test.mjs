@@ -13,12 +13,39 @@ import { startPostgres, startRedis } from './servers.mjs';
 const login = (agent, password = 'wonderland') => agent.post('/login').send({ username: 'alice', password });
 const INVALID = { error: 'Invalid username or password.' };
 
+/** `html` with its HTML entities decoded. */
+function decoded(html) {
+  const entities = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+  return html.replace(/&(amp|lt|gt|quot|#39);/g, (_, name) => entities[name]);
+}
+
 /** The text of the element with `id` in a page, HTML entities decoded. */
 function textOf(html, id) {
-  const match = html.match(new RegExp(`id="${id}">([^<]*)<`));
+  const match = html.match(new RegExp(`id="${id}"[^>]*>([^<]*)<`));
   assert.ok(match, `the page has #${id}`);
-  const entities = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
-  return match[1].replace(/&(amp|lt|gt|quot|#39);/g, (_, name) => entities[name]);
+  return decoded(match[1]);
+}
+
+/** The texts of the elements of class `name` in a page, in order, HTML entities decoded. */
+function textsOf(html, name) {
+  return [...html.matchAll(new RegExp(`class="${name}"[^>]*>([^<]*)<`, 'g'))].map((match) => decoded(match[1]));
+}
+
+/**
+ * Checks what the dashboard `page` says of the session cookie `cookie` (`name=value`): its name,
+ * `format`, size, and a beginning of at most `shownChars` characters, never the whole value.
+ */
+function assertCookieShown(page, cookie, format, shownChars) {
+  const value = cookieValue(cookie);
+  assert.ok(!page.includes(value), 'the page does not hold the cookie');
+  assert.deepEqual(textsOf(page, 'cookie-name'), ['demo.sid']);
+  assert.deepEqual(textsOf(page, 'cookie-format'), [format]);
+  assert.deepEqual(textsOf(page, 'cookie-size'), [`${cookie.length.toLocaleString('en-US')} bytes`]);
+  const [start] = textsOf(page, 'cookie-start');
+  assert.ok(start.endsWith('…'), start);
+  const shown = start.slice(0, -1);
+  assert.ok(shown.length >= 4 && shown.length <= shownChars, `${shown.length} characters shown`);
+  assert.ok(value.startsWith(shown));
 }
 
 describe('demo: cookie sessions', () => {
@@ -65,14 +92,152 @@ describe('demo: cookie sessions', () => {
     assert.equal(textOf((await agent.get('/').expect(200)).text, 'visits'), '1');
   });
 
-  it('shows on the dashboard the cookie the browser sent, its size and the session opened from it', async () => {
+  it('describes on the dashboard the cookie the browser sent, without its value, beside the session opened from it', async () => {
     const agent = request.agent(app.callback());
     const cookie = sessionCookie(await login(agent).expect(200), 'demo.sid');
     const page = (await agent.get('/dashboard').expect(200)).text;
-    assert.equal(textOf(page, 'cookie'), cookie);
-    assert.equal(textOf(page, 'cookie-size'), `${cookie.length} bytes`);
+    assertCookieShown(page, cookie, 'compact (v2)', 16);
     assert.deepEqual(JSON.parse(textOf(page, 'session')), { userId: 'u-1', role: 'admin' });
     assert.doesNotMatch(page, /id="store-key"/);
+  });
+
+  it('answers a failed sign-in with the form again, saying why', async () => {
+    const res = await request(app.callback()).post('/login').type('form').send({ username: 'alice', password: 'x' });
+    assert.equal(res.status, 401);
+    assert.equal(textOf(res.text, 'sign-in-failed'), 'Invalid username or password.');
+    assert.match(res.text, /<form method="post" action="\/login">/);
+    assert.match(res.text, /<input id="username" [^>]*value="alice">/, 'the name typed stays');
+  });
+
+  it('answers an unknown address with a 404 page, and a body it cannot read with a 400 page', async () => {
+    const missing = await request(app.callback()).get('/no-such-page').expect(404);
+    assert.match(missing.text, /<h1>Page not found<\/h1>/);
+    const garbled = await request(app.callback())
+      .post('/login')
+      .set('Content-Type', 'application/json')
+      .send('{"username": ')
+      .expect(400);
+    assert.match(garbled.text, /<h1>Bad Request<\/h1>/);
+    assert.doesNotMatch(garbled.text, /JSON|at .*\.m?js/);
+  });
+});
+
+describe('demo: a session too large to keep', () => {
+  it('answers 413 with a page saying the note was not kept and nothing else was lost, and keeps the session', async () => {
+    const agent = request.agent(createApp({ secretKey: KEY }).callback());
+    await login(agent).expect(200);
+    await agent.post('/notes').type('form').send({ note: 'first' }).expect(302);
+    const res = await agent
+      .post('/notes')
+      .type('form')
+      .send({ note: 'x'.repeat(5000) });
+    assert.equal(res.status, 413);
+    assert.equal(res.headers['set-cookie'], undefined, 'the browser keeps the cookie it has');
+    assert.equal(res.headers.location, undefined);
+    assert.match(res.text, /<h1>Your note was not saved<\/h1>/);
+    assert.match(textOf(res.text, 'too-large'), /did not keep it/);
+    assert.match(res.text, /you are still signed in and your earlier notes are there/);
+    const [, size] = textOf(res.text, 'too-large-sizes').match(/take ([\d,]+) bytes; it can take at most 4,096\.$/);
+    assert.ok(Number(size.replace(/,/g, '')) > 4096, size);
+    assert.doesNotMatch(res.text, /maxCookieBytes|external store|ERR_/);
+    assert.deepEqual(textsOf((await agent.get('/dashboard').expect(200)).text, 'note'), ['first']);
+  });
+});
+
+describe('demo: a refused cookie says why', () => {
+  const app = createApp({ secretKey: KEY });
+
+  /** The cookie of a new sign-in to `app`. */
+  const signedIn = async (to = app) => sessionCookie(await login(request(to.callback())).expect(200), 'demo.sid');
+
+  it('a copy of a cookie that was signed out: ended, on every page that has to say so', async () => {
+    const cookie = await signedIn();
+    await request(app.callback()).post('/logout').set('Cookie', cookie).expect(302);
+    const dashboard = await request(app.callback()).get('/dashboard').set('Cookie', cookie).expect(401);
+    const revoked =
+      'This session was signed out, in this browser or with “Sign out everywhere”, so its cookie no longer works.';
+    assert.equal(textOf(dashboard.text, 'signed-out'), revoked);
+    assert.match(dashboard.text, /<strong>You were signed out\.<\/strong>/);
+    const home = await request(app.callback()).get('/').set('Cookie', cookie).expect(200);
+    assert.equal(textOf(home.text, 'signed-out'), revoked);
+    await request(app.callback())
+      .get('/me')
+      .set('Cookie', cookie)
+      .expect(401, { user: null, signedOutBecause: 'revoked' });
+  });
+
+  it('an altered cookie: discarded, and nothing of it shown', async () => {
+    const cookie = await signedIn();
+    const altered = `${cookie.slice(0, 30)}${cookie[30] === 'A' ? 'B' : 'A'}${cookie.slice(31)}`;
+    const res = await request(app.callback()).get('/dashboard').set('Cookie', altered).expect(401);
+    assert.equal(
+      textOf(res.text, 'signed-out'),
+      'Your session cookie was altered or was not made by this server, so it was discarded.',
+    );
+    assert.ok(!res.text.includes(cookieValue(altered).slice(3, 20)));
+  });
+
+  it('an expired cookie: expired', async () => {
+    const brief = createApp({ secretKey: KEY, maxAge: 1 });
+    const cookie = await signedIn(brief);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // past its one millisecond
+    const res = await request(brief.callback()).get('/dashboard').set('Cookie', cookie).expect(401);
+    assert.equal(textOf(res.text, 'signed-out'), 'Your session expired.');
+  });
+
+  it('says nothing when no cookie came, or after signing out in this browser', async () => {
+    const agent = request.agent(app.callback());
+    assert.doesNotMatch((await agent.get('/dashboard').expect(401)).text, /signed-out/);
+    await login(agent).expect(200);
+    await agent.post('/logout').expect(302);
+    assert.doesNotMatch((await agent.get('/').expect(200)).text, /signed-out/);
+    await agent.get('/me').expect(401, { user: null });
+  });
+});
+
+describe('demo: headers and files', () => {
+  const app = createApp({ secretKey: KEY });
+
+  it('sends a strict Content-Security-Policy, nosniff, no framing, no referrer and no caching on every page', async () => {
+    const agent = request.agent(app.callback());
+    const pages = [await agent.get('/'), await login(agent), await agent.get('/dashboard'), await agent.get('/me')];
+    pages.push(
+      await agent.get('/nowhere'),
+      await agent
+        .post('/notes')
+        .type('form')
+        .send({ note: 'x'.repeat(5000) }),
+    );
+    for (const res of pages) {
+      const where = `${res.req.method} ${res.req.path} (${res.status})`;
+      const policy = res.headers['content-security-policy'];
+      assert.match(policy, /(^|; )default-src 'none'(;|$)/, where);
+      assert.match(policy, /(^|; )frame-ancestors 'none'(;|$)/, where);
+      assert.match(policy, /(^|; )form-action 'self'(;|$)/, where);
+      assert.doesNotMatch(policy, /unsafe-inline|script-src/, where);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', where);
+      assert.equal(res.headers['x-frame-options'], 'DENY', where);
+      assert.equal(res.headers['referrer-policy'], 'no-referrer', where);
+      assert.equal(res.headers['cache-control'], 'no-store', where);
+      assert.doesNotMatch(res.text, /<script|<style|\sstyle=/i, where);
+    }
+  });
+
+  it('serves the stylesheet and the icon with their types, for browsers to revalidate', async () => {
+    for (const [path, type] of [
+      ['/demo.css', 'text/css; charset=utf-8'],
+      ['/favicon.svg', 'image/svg+xml'],
+    ]) {
+      const res = await request(app.callback()).get(path).expect(200);
+      assert.equal(res.headers['content-type'], type);
+      assert.equal(res.headers['cache-control'], 'no-cache');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['set-cookie'], undefined);
+      await request(app.callback()).get(path).set('If-None-Match', res.headers.etag).expect(304);
+    }
+    const page = (await request(app.callback()).get('/')).text;
+    assert.match(page, /<link rel="icon" href="\/favicon.svg" type="image\/svg\+xml">/);
+    assert.match(page, /<link rel="stylesheet" href="\/demo.css">/);
   });
 });
 
@@ -337,13 +502,22 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       await agent.get('/me').expect(401);
     });
 
-    it('shows on the dashboard the session id in the cookie and what the store holds under which key', async (t) => {
+    it('says why a copy of a cookie that was signed out no longer signs in: the store no longer has it', async (t) => {
+      if (!backend) return t.skip(notInstalled(name));
+      const app = createApp({ secretKey: KEY, store: backend.store() });
+      const cookie = sessionCookie(await login(request(app.callback())).expect(200), 'demo.sid');
+      await request(app.callback()).post('/logout').set('Cookie', cookie).expect(302);
+      const res = await request(app.callback()).get('/dashboard').set('Cookie', cookie).expect(401);
+      assert.equal(textOf(res.text, 'signed-out'), 'This session has ended: it was signed out, or it expired.');
+    });
+
+    it('describes on the dashboard the session id in the cookie, without it, and what the store holds under which key', async (t) => {
       if (!backend) return t.skip(notInstalled(name));
       const agent = request.agent(createApp({ secretKey: KEY, store: backend.store() }).callback());
       const cookie = sessionCookie(await login(agent).expect(200), 'demo.sid');
       const { key, value } = await onlyEntry();
       const page = (await agent.get('/dashboard').expect(200)).text;
-      assert.equal(textOf(page, 'cookie'), cookie);
+      assertCookieShown(page, cookie, 'session id', 5);
       assert.equal(textOf(page, 'store-key'), key);
       assert.equal(textOf(page, 'store-value'), value);
       assert.deepEqual(JSON.parse(textOf(page, 'session')), { userId: 'u-1', role: 'admin' });

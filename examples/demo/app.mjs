@@ -4,29 +4,49 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import encryptedSession, { encryptedStore, memoryRevocations } from '../../index.mjs';
-import { dashboard, home, message } from './pages.mjs';
+import { assets } from './assets.mjs';
+import { errorPages } from './error-pages.mjs';
+import { crossSite, dashboard, notFound, signIn, signInFirst, welcome } from './pages.mjs';
 import { sameOriginOnly } from './same-origin.mjs';
+import { securityHeaders } from './security-headers.mjs';
+import { recordSessionReports, reported, signedOutMessage } from './session-reports.mjs';
 import { showingReads } from './stores.mjs';
 import { authenticate, userById } from './users.mjs';
 
 const COOKIE = 'demo.sid';
 
+/** Why this request's session cookie was refused, for a person, or undefined if it was not. */
+const signedOut = (ctx) => ctx.state.signedOut && signedOutMessage(ctx.state.signedOut);
+
 /** Answers 401 with a sign-in link unless someone is signed in. */
 async function requireUser(ctx, next) {
   if (ctx.state.user) return next();
   ctx.status = 401;
-  ctx.body = message('Signed out', 'Please <a href="/">sign in</a>.');
+  ctx.body = signInFirst(signedOut(ctx));
+}
+
+/**
+ * The cookies the browser sent for the session, as the dashboard describes them: the session
+ * sealed in the cookie (`compact (v2)` or `legacy`), or, with a store, the session's id there.
+ */
+function sessionCookies(ctx, inStore) {
+  const value = ctx.cookies.get(COOKIE) ?? '';
+  const version = value.match(/^v(\d+)\./)?.[1];
+  const format = inStore ? 'session id' : version ? `compact (v${version})` : 'legacy (koa-encrypted-session)';
+  return [{ name: COOKIE, value, format }];
 }
 
 /**
  * The routes: `/`, `POST /login`, `GET /dashboard`, `POST /notes`, `GET /me`, `POST /logout`,
  * `POST /logout-everywhere`.
  */
-function routes(revocations) {
+function routes(revocations, inStore) {
   const router = new Router();
   router.get('/', (ctx) => {
     ctx.session.visits = (ctx.session.visits ?? 0) + 1;
-    ctx.body = home(ctx.state.user, ctx.session.visits);
+    ctx.body = ctx.state.user
+      ? welcome(ctx.state.user, ctx.session.visits)
+      : signIn({ signedOut: signedOut(ctx), visits: ctx.session.visits });
   });
 
   router.post('/login', async (ctx) => {
@@ -34,9 +54,7 @@ function routes(revocations) {
     const account = await authenticate(username, password);
     if (!account) {
       ctx.status = 401;
-      ctx.body = ctx.is('json')
-        ? { error: 'Invalid username or password.' }
-        : message('Sign in failed', 'Invalid username or password. <a href="/">Try again</a>');
+      ctx.body = ctx.is('json') ? { error: 'Invalid username or password.' } : signIn({ failed: { username } });
       return;
     }
     ctx.session = {}; // nothing from before the login carries over
@@ -52,7 +70,7 @@ function routes(revocations) {
     ctx.body = dashboard({
       user: ctx.state.user,
       notes: ctx.session.notes ?? [],
-      cookie: `${COOKIE}=${ctx.cookies.get(COOKIE) ?? ''}`,
+      cookies: sessionCookies(ctx, inStore),
       opened: ctx.session.toJSON(),
       sessionId: ctx.sessionId,
       stored: ctx.state.storeRead,
@@ -65,8 +83,12 @@ function routes(revocations) {
   });
 
   router.get('/me', (ctx) => {
-    if (!ctx.state.user) ctx.status = 401;
-    ctx.body = { user: ctx.state.user };
+    if (ctx.state.user) {
+      ctx.body = { user: ctx.state.user };
+      return;
+    }
+    ctx.status = 401;
+    ctx.body = { user: null, ...(ctx.state.signedOut ? { signedOutBecause: ctx.state.signedOut } : {}) };
   });
 
   // Ends this session: a copy of the cookie taken before stops working too (revocations).
@@ -105,23 +127,13 @@ export function createApp({
 }) {
   const app = new Koa();
   app.proxy = trustProxy;
-  // A session too large for a cookie is refused by koa-sodium-session when saved; say so, and
-  // keep the cookie the browser already has.
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      if (err.code !== 'ERR_SESSION_TOO_LARGE') throw err;
-      ctx.status = 413;
-      ctx.body = message(
-        'Session too large',
-        `<span id="too-large">${err.message}</span> <a href="/dashboard">Back</a>`,
-      );
-    }
-  });
+  recordSessionReports(app);
+  app.use(securityHeaders());
+  app.use(errorPages());
+  app.use(assets());
   app.use(
     sameOriginOnly((ctx) => {
-      ctx.body = message('Refused', 'A form on another site posted here: refused.');
+      ctx.body = crossSite();
     }),
   );
   app.use(
@@ -146,13 +158,18 @@ export function createApp({
   app.use(async (ctx, next) => {
     const user = ctx.session.userId ? userById(ctx.session.userId) : undefined;
     ctx.state.user = user ? { name: user.name, role: user.role } : null;
+    // A cookie was sent but no session came of it: the package or koa-session said why.
+    if (ctx.cookies.get(COOKIE) && ctx.session.isNew) {
+      await reported();
+      ctx.state.signedOut = ctx.state.refusedBecause ?? 'missed';
+    }
     await next();
   });
-  const router = routes(revocations);
+  const router = routes(revocations, Boolean(store));
   app.use(router.routes()).use(router.allowedMethods());
   app.use((ctx) => {
     ctx.status = 404;
-    ctx.body = message('Not found', '<a href="/">Home</a>');
+    ctx.body = notFound();
   });
   return app;
 }
