@@ -143,8 +143,8 @@ ${cookieList(cookies)}</section>
 <span class="muted">Ends the session in this browser.</span></form>
 <form method="post" action="/logout-everywhere"><button class="button danger" type="submit">Sign out everywhere</button>
 <span class="muted">Ends every session of ${name}: in this browser and on every other device or browser signed in as ${name}.</span></form></div>
-<p class="muted session-id">This session's id, sealed with it: <code id="session-id">${escapeHtml(sessionId ?? '')}</code>.
-Signing out revokes it, so a copy of the cookie stops working too.</p></section>`,
+<p class="muted session-id">This session's id begins <code id="session-id">${escapeHtml((sessionId ?? '').slice(0, 6))}…</code>
+(shown in part: with a store, the cookie holds it). Signing out revokes it, so a copy of the cookie stops working too.</p></section>`,
   });
 }
 
