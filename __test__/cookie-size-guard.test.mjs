@@ -45,9 +45,30 @@ describe('cookie size guard', () => {
     await get(app, '/?size=900').expect(500);
   });
 
+  it('counts every attribute the cookies module writes, priority and partitioned included', async () => {
+    const full = { domain: 'example.com', path: '/app', sameSite: 'none', priority: 'high', partitioned: true };
+    const app = makeApp(encryptedSession, { secretKey: KEY, format: 'compact', secure: false, ...full }, (ctx) => {
+      ctx.session.blob = 'x'.repeat(Number(ctx.query.size));
+      ctx.body = 'ok';
+    });
+    app.silent = true;
+    for (let size = 2800; size < 3200; size++) {
+      const res = await get(app, `/app?size=${size}`);
+      if (res.status !== 200) {
+        assert.equal(res.status, 500, 'refused, not dropped');
+        return;
+      }
+      // What a browser holds against its limit: the line with the Secure attribute HTTPS adds.
+      const line = `${res.headers['set-cookie'][0]}; secure`;
+      assert.match(line, /priority=high.*partitioned/);
+      assert.ok(line.length <= 4096, `a ${line.length}-byte cookie was set`);
+    }
+    assert.fail('a session that large should have been refused');
+  });
+
   it('refuses a bad maxCookieBytes', () => {
     const app = makeApp(() => async () => {}, {});
-    for (const maxCookieBytes of [0, -1, 1.5, '4096']) {
+    for (const maxCookieBytes of [0, -1, 1.5, '4096', 8193]) {
       assert.throws(() => encryptedSession({ secretKey: KEY, maxCookieBytes }, app), { code: 'ERR_OPTION_VALUE' });
     }
   });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import session from 'koa-session';
 import encryptedSession, { encryptedStore, generateKey } from '../index.mjs';
 import { aliceUntilLogout, cookieValue, get, KEY, makeApp, mapStore, SALT, SECRET, sessionCookie } from './helpers.mjs';
 
@@ -161,5 +162,17 @@ describe('encryptedStore edge cases', () => {
     raw.data.set(adminKey, raw.data.get(shopKey));
     assert.equal((await get(admin, '/', adminCookie)).body.views, 1);
     assert.deepEqual(rejected, ['wrong-id']);
+  });
+
+  it('given to koa-session directly rather than to encryptedSession, it says where it belongs', async () => {
+    const app = makeApp(session, { signed: false, store: encryptedStore(mapStore(), { secretKey: KEY }) });
+    const errors = [];
+    app.on('error', (err) => errors.push(err));
+    await get(app).expect(500);
+    assert.equal(errors[0].code, 'ERR_STORE_CONTEXT');
+    assert.match(
+      errors[0].message,
+      /pass it as encryptedSession\(\{ store: encryptedStore\(store, \{ secretKey \}\) \}\)/,
+    );
   });
 });

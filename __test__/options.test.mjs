@@ -55,6 +55,14 @@ describe('construction errors', () => {
     }
   });
 
+  it('a key array with a hole gets a coded error, not one from the native layer', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const holed = [KEY, , KEY];
+    rejects({ secretKey: holed }, TypeError, 'ERR_KEY_TYPE', /^secretKey\[1\] is missing: .*got a hole$/);
+    rejects({ secretKey: [KEY, undefined] }, TypeError, 'ERR_KEY_TYPE', /secretKey\[1\] is missing/);
+    rejects({ secret: [SECRET, null] }, TypeError, 'ERR_SECRET_TYPE', /secret\[1\] is missing: .*got null$/);
+  });
+
   it('a key string that is not base64', () => {
     rejects({ secretKey: 'not base64 at all!' }, TypeError, 'ERR_KEY_ENCODING', /must be base64 of 32 bytes/);
   });
