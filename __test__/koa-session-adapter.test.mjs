@@ -132,11 +132,11 @@ describe('koa-session, as the adapter uses it', () => {
     const seen = {};
     const data = new Map();
     const store = {
-      get: async (key, maxAge, options) => {
+      get: async (key, _maxAge, options) => {
         seen.get = options.ctx;
         return data.get(key);
       },
-      set: async (key, value, maxAge, options) => {
+      set: async (key, value, _maxAge, options) => {
         seen.set = options.ctx;
         data.set(key, value);
       },
