@@ -12,7 +12,7 @@
 const koaSession = require('koa-session');
 const { RequestState } = require('./request-state.cjs');
 
-/** Where a request's RequestState is kept, on koa-session's per-request options object. */
+/** Where a request's RequestState is kept: on koa-session's per-request options object and on `ctx`. */
 const STATE = Symbol('koa-sodium-session request state');
 
 /**
@@ -21,7 +21,7 @@ const STATE = Symbol('koa-sodium-session request state');
  * @param {import('koa').Context} ctx
  * @returns {RequestState | undefined}
  */
-const requestStateOf = (ctx) => ctx.sessionOptions?.[STATE];
+const requestStateOf = (ctx) => ctx[STATE];
 
 /**
  * When the cookie koa-session sealed `json` into expires (ms), or undefined when it never does.
@@ -99,15 +99,18 @@ function sessionMiddleware(app, sessionOptions, settings) {
     (symbol) => symbol.description === 'context#contextSession',
   );
 
-  /** The RequestState of `ctx`, made with its first use in the request. */
+  /**
+   * The RequestState of `ctx`, made with its first use in the request and kept on koa-session's
+   * per-request options (where the hooks find it), with a reference on `ctx` (where the context's
+   * accessors find it without going through koa-session's).
+   */
   function stateOf(ctx) {
-    const options = ctx.sessionOptions;
-    if (options[STATE]) return options[STATE];
+    if (ctx[STATE]) return ctx[STATE];
     const perRequest = ctx[contextSession];
     commitOf ??= Object.getPrototypeOf(perRequest).commit;
     perRequest.commit = commitEndingOnRegenerate;
-    options[STATE] = new RequestState(ctx, settings);
-    return options[STATE];
+    ctx[STATE] = perRequest.opts[STATE] = new RequestState(ctx, settings);
+    return ctx[STATE];
   }
 
   extendContext(app, stateOf);
@@ -132,7 +135,7 @@ function extendContext(app, stateOf) {
     session: {
       ...rest,
       get() {
-        stateOf(this);
+        if (this[STATE] === undefined) stateOf(this);
         return get.call(this);
       },
       set(value) {
