@@ -39,6 +39,18 @@ describe('cookie size guard', () => {
     assert.match(errors[0].message, new RegExp(`would be ${size} bytes .* over the 4096-byte limit`));
   });
 
+  it('a session too long for the codec to write at all is refused the same way', async () => {
+    const app = appStoring({});
+    const event = new Promise((resolve) => app.on('session:too-large', resolve));
+    const errors = [];
+    app.on('error', (err) => errors.push(err));
+    assert.equal((await get(app, '/?size=20000')).status, 500);
+    const { size, limit } = await event;
+    assert.equal(limit, 4096);
+    assert.ok(size > 20_000, `${size}`);
+    assert.match(errors[0].message, /over the 4096-byte limit \(maxCookieBytes\)/);
+  });
+
   it('honours maxCookieBytes', async () => {
     const app = appStoring({ maxCookieBytes: 1000 });
     await get(app, '/?size=400').expect(200);

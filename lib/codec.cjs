@@ -5,10 +5,19 @@
 // WeakMap keyed by that object, so spreading, binding or copying the codec changes nothing.
 
 const native = require('./native.cjs');
+const { join, layOut, MAX_PARTS, partCount, partName, partsRefused } = require('./chunks.cjs');
+const { codedError, describe, sessionTooLarge } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keys.cjs');
 const { DEFAULT_COOKIE_NAME, kinds, readOptions } = require('./options.cjs');
 const { CLOCK_SKEW_MS, sessionPolicy } = require('./policy.cjs');
 const { checkSession, openValue, sealValue } = require('./sealed.cjs');
+
+/**
+ * The most of the Cookie header a split session takes by default: nginx refuses a request header
+ * line past 8 KiB (`large_client_header_buffers 4 8k`), and a typical site's other cookies
+ * (analytics, preferences, CSRF) need some of it.
+ */
+const DEFAULT_TOTAL_COOKIE_BYTES = 6 * 1024;
 
 /** The options of a cookie keyring and its policy, shared by `createCodec` and `encryptedSession`. */
 const CODEC_OPTIONS = {
@@ -20,7 +29,17 @@ const CODEC_OPTIONS = {
   maxLifetime: kinds.duration(0),
   assumeIssuedAt: kinds.pastInstant(CLOCK_SKEW_MS),
   acceptKoaEncryptedSession: kinds.boolean(true),
+  maxCookies: kinds.integer(1, { max: MAX_PARTS }),
+  maxTotalCookieBytes: kinds.integer(DEFAULT_TOTAL_COOKIE_BYTES, { max: 64 * 1024 }),
 };
+
+/**
+ * The longest sealed value the keyring writes and reads: what `maxCookies` cookies could hold at
+ * most. `maxTotalCookieBytes` is checked before that, with the sizes: when cookies are laid out,
+ * and when a split session's parts are joined.
+ * @param {Record<string, any>} values checked CODEC_OPTIONS
+ */
+const maxValueChars = (values) => values.maxCookies * native.MAX_COOKIE_CHARS;
 
 /**
  * The native keyring for cookies named `key`, written in `format`, from the key options in
@@ -35,7 +54,7 @@ function cookieKeyring(values, options) {
       keys,
       values.key,
       values.format === 'compact',
-      native.MAX_COOKIE_CHARS,
+      maxValueChars(values),
       values.assumeIssuedAt,
     );
   return keyringFor(keySource(values), make, options);
@@ -56,29 +75,83 @@ function createCodec(opts) {
   const ring = cookieKeyring(values, { sync: true });
   /** @type {WeakMap<object, string>} each session object's metadata token */
   const tokens = new WeakMap();
-  return {
-    /**
-     * Seals a session object into a cookie value.
-     * @param {object} session
-     */
-    encode(session) {
-      checkSession(session);
-      const { token, value } = sealValue(ring, tokens.get(session), session);
-      tokens.set(session, token);
-      return value;
-    },
-    /**
-     * Opens a cookie value into its session object, or throws a refusal (a SyntaxError with a
-     * `code` and a `reason`).
-     * @param {string} cookie
-     */
-    decode(cookie) {
-      const opened = openValue(ring, cookie);
-      policy.admit(opened, undefined);
-      tokens.set(opened.session, opened.token);
-      return opened.session;
-    },
-  };
+
+  /**
+   * Seals a session object into a cookie value.
+   * @param {object} session
+   */
+  function encode(session) {
+    checkSession(session);
+    const { token, value } = sealValue(ring, tokens.get(session), session);
+    tokens.set(session, token);
+    return value;
+  }
+
+  /**
+   * Opens a cookie value into its session object, or throws a refusal (a SyntaxError with a
+   * `code` and a `reason`).
+   * @param {string} cookie
+   */
+  function decode(cookie) {
+    const opened = openValue(ring, cookie);
+    policy.admit(opened, undefined);
+    tokens.set(opened.session, opened.token);
+    return opened.session;
+  }
+
+  /**
+   * Seals a session object into the cookies that hold it, `[{ name, value }]`: one cookie named
+   * `key` when its value fits in `maxValueChars` characters, else up to `maxCookies` (`key`,
+   * `key.1`, `key.2`, …) each within it. Throws `ERR_SESSION_TOO_LARGE` past `maxCookies`, or
+   * past `maxTotalCookieBytes` of `name=value` pairs as a browser sends them back. Set every
+   * cookie returned, and expire the others of those names a browser may still hold.
+   * @param {object} session
+   * @param {number} maxValueChars room for each cookie's value, once its name and attributes are counted
+   */
+  function encodeCookies(session, maxValueChars) {
+    if (!Number.isInteger(maxValueChars) || maxValueChars < MIN_VALUE_CHARS) {
+      throw codedError(
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        `maxValueChars must be a whole number of at least ${MIN_VALUE_CHARS}, got ${describe(maxValueChars)}`,
+      );
+    }
+    const value = encode(session);
+    const { key, maxCookies, maxTotalCookieBytes } = values;
+    const { cookies, bytes } = layOut(key, value, () => maxValueChars, maxCookies);
+    if (!cookies || bytes > maxTotalCookieBytes) {
+      throw sessionTooLarge(
+        cookies
+          ? `session cookies would take ${bytes} bytes of the Cookie header, over maxTotalCookieBytes (${maxTotalCookieBytes})`
+          : `session would need more than maxCookies (${maxCookies}) cookies of ${maxValueChars} characters for its ${value.length}`,
+      );
+    }
+    return cookies.map(([name, part]) => ({ name, value: part }));
+  }
+
+  /**
+   * Opens a session from its cookies, as `encodeCookies` made them: `read(name)` returns the value
+   * of the cookie `name` the client sent, or undefined. Undefined when there is no session cookie;
+   * otherwise as `decode`, with reason `chunks` when the cookies are not all there, not all from
+   * one save, or more than `maxCookies`.
+   * @param {(name: string) => string | undefined} read
+   */
+  function decodeCookies(read) {
+    const first = read(values.key);
+    if (first === undefined) return undefined;
+    if (typeof first !== 'string' || partCount(first) === 0) return decode(first);
+    const value = join(first, (index) => read(partName(values.key, index)), values.maxCookies);
+    try {
+      return decode(value);
+    } catch (err) {
+      throw partsRefused(err);
+    }
+  }
+
+  return { encode, decode, encodeCookies, decodeCookies };
 }
 
-module.exports = { createCodec, cookieKeyring, CODEC_OPTIONS };
+/** The least room for a cookie's value that `encodeCookies` can split a session into. */
+const MIN_VALUE_CHARS = 64;
+
+module.exports = { createCodec, cookieKeyring, CODEC_OPTIONS, DEFAULT_TOTAL_COOKIE_BYTES };

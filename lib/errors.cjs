@@ -36,4 +36,15 @@ function refusal(code, reason, message) {
   return err;
 }
 
-module.exports = { codedError, describe, refusal };
+/**
+ * `ERR_SESSION_TOO_LARGE`: a session too large to save, saying why and what to do.
+ * @param {string} why
+ */
+const sessionTooLarge = (why) =>
+  codedError(
+    Error,
+    'ERR_SESSION_TOO_LARGE',
+    `${why}; keep less in the session, or keep it in a store (encryptedStore)`,
+  );
+
+module.exports = { codedError, describe, refusal, sessionTooLarge };

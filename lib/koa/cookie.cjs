@@ -1,9 +1,11 @@
 'use strict';
 
-// What browsers hold the session cookie to: the size of a cookie with everything Koa's cookies
-// module writes around its value, and the rules of the `__Host-` and `__Secure-` name prefixes.
+// What browsers hold the session cookies to: the size of a cookie with everything Koa's cookies
+// module writes around its value, how many of them and how much of the Cookie header a session
+// may take, and the rules of the `__Host-` and `__Secure-` name prefixes.
 
-const { codedError } = require('../errors.cjs');
+const { layOut, partName } = require('../chunks.cjs');
+const { codedError, sessionTooLarge } = require('../errors.cjs');
 
 /** An `expires` attribute as the cookies module writes it (`toUTCString()` is always this long). */
 const EXPIRES = 'expires=Thu, 01 Jan 1970 00:00:00 GMT';
@@ -32,35 +34,75 @@ function cookieOverhead(name, options) {
 }
 
 /**
- * The check every cookie value goes through before it is set: past `limit` bytes with its name
- * and attributes, `session:too-large` is emitted on the app and `ERR_SESSION_TOO_LARGE` thrown,
- * so the browser keeps the cookie it had instead of dropping the new one silently.
- * @param {string} name the cookie's name
- * @param {number} limit
+ * How every sealed value is set: as one cookie when it fits in `maxCookieBytes` with its name and
+ * attributes (exactly as it always was), else split into parts (`chunks.cjs`), each within
+ * `maxCookieBytes`, when `maxCookies` allows. Past `maxCookies`, or past `maxTotalCookieBytes` in
+ * the Cookie header the browser sends back, `session:too-large` is emitted on the app and
+ * `ERR_SESSION_TOO_LARGE` thrown before any cookie is set, so the browser keeps the session it
+ * had instead of dropping cookies silently.
+ * @param {{ key: string, maxCookieBytes: number, maxCookies: number, maxTotalCookieBytes: number }} limits
  * @param {import('koa')} app
  */
-function sizeGuard(name, limit, app) {
-  return (value, options, ctx) => {
-    const size = cookieOverhead(name, options) + value.length;
-    if (size <= limit) return;
+function cookieLayout({ key, maxCookieBytes, maxCookies, maxTotalCookieBytes }, app) {
+  /** Emits `session:too-large` and throws, for a value of `chars` characters laid out as `cookies` (if at all) in `bytes`. */
+  const refuse = (chars, options, ctx, cookies, bytes) => {
+    const single = maxCookies === 1;
+    const size = single ? cookieOverhead(key, options) + chars : (bytes ?? Buffer.byteLength(key) + 1 + chars);
+    const limit = single ? maxCookieBytes : maxTotalCookieBytes;
     setImmediate(() => app.emit('session:too-large', { ctx, size, limit }));
-    throw codedError(
-      Error,
-      'ERR_SESSION_TOO_LARGE',
-      `session cookie would be ${size} bytes with its name and attributes, over the ${limit}-byte limit (maxCookieBytes) past which browsers drop it silently; keep less in the session, or keep it in a store (encryptedStore)`,
+    throw sessionTooLarge(
+      single
+        ? `session cookie would be ${size} bytes with its name and attributes, over the ${limit}-byte limit (maxCookieBytes) past which browsers drop it silently`
+        : cookies
+          ? `session cookies would take ${size} bytes of the Cookie header, over maxTotalCookieBytes (${limit})`
+          : `session would need more than maxCookies (${maxCookies}) cookies of maxCookieBytes (${maxCookieBytes}) for its ${chars} characters`,
     );
+  };
+  return {
+    /**
+     * The cookies (`[name, value]` pairs) that hold `value` when set with `options`, or throws.
+     * @param {string} value
+     * @param {Record<string, unknown>} options koa-session's per-request cookie options
+     * @param {import('koa').Context} ctx
+     * @returns {[string, string][]}
+     */
+    cookiesFor(value, options, ctx) {
+      const room = (index) => maxCookieBytes - cookieOverhead(partName(key, index), options);
+      const { cookies, bytes } = layOut(key, value, room, maxCookies);
+      if (cookies && bytes <= maxTotalCookieBytes) return cookies;
+      return refuse(value.length, options, ctx, cookies, bytes);
+    },
+    /**
+     * Throws as `cookiesFor` does for a sealed value of `chars` characters, one too long for the
+     * keyring to write at all.
+     * @param {number} chars
+     * @param {Record<string, unknown>} options
+     * @param {import('koa').Context} ctx
+     */
+    refuse: (chars, options, ctx) => refuse(chars, options, ctx),
   };
 }
 
+/** The most a partition may hold of a site's partitioned (CHIPS) cookies, names and values, in Chromium. */
+const PARTITION_BYTES = 10 * 1024;
+
 /**
- * Refuses a cookie name whose prefix browsers enforce, set in a way that makes them drop it
- * silently: `__Host-` needs `secure: true`, `path: '/'` and no `domain`; `__Secure-` needs
- * `secure: true`. Browsers match the prefixes in any case.
- * @param {string} name
+ * Refuses cookie options that make browsers drop the session's cookies silently: a cookie name
+ * whose prefix browsers enforce, set otherwise (`__Host-` needs `secure: true`, `path: '/'` and no
+ * `domain`; `__Secure-` needs `secure: true`; browsers match the prefixes in any case), and, with
+ * `partitioned: true`, split sessions allowed more than a partition holds.
+ * @param {{ key: string, maxCookies: number, maxTotalCookieBytes: number }} limits
  * @param {Record<string, unknown>} options koa-session's cookie options
  */
-function checkCookieName(name, options) {
-  const lower = name.toLowerCase();
+function checkCookieOptions({ key, maxCookies, maxTotalCookieBytes }, options) {
+  if (options.partitioned && maxCookies > 1 && maxTotalCookieBytes > PARTITION_BYTES) {
+    throw codedError(
+      TypeError,
+      'ERR_OPTION_VALUE',
+      `with partitioned: true, maxTotalCookieBytes must be at most ${PARTITION_BYTES} (what Chromium keeps of a site's partitioned cookies), got ${maxTotalCookieBytes}`,
+    );
+  }
+  const lower = key.toLowerCase();
   const host = lower.startsWith('__host-');
   if (!host && !lower.startsWith('__secure-')) return;
   const wrong = [
@@ -72,8 +114,8 @@ function checkCookieName(name, options) {
   throw codedError(
     TypeError,
     'ERR_OPTION_VALUE',
-    `a cookie named ${name} needs ${wrong.join(', ')}: browsers drop a ${host ? '__Host-' : '__Secure-'} cookie set otherwise`,
+    `a cookie named ${key} needs ${wrong.join(', ')}: browsers drop a ${host ? '__Host-' : '__Secure-'} cookie set otherwise`,
   );
 }
 
-module.exports = { sizeGuard, checkCookieName };
+module.exports = { cookieLayout, checkCookieOptions };

@@ -43,6 +43,9 @@ function requireSave(session) {
   session._requireSave = true;
 }
 
+/** Refusals that end once the key is derived or the revocations load: the cookie stays. */
+const TEMPORARY = new Set(['key-pending', 'revocations-loading']);
+
 /** koa-session's `ContextSession#commit`, which `regenerate()` calls; found on the first request. */
 let commitOf;
 
@@ -84,6 +87,8 @@ function sessionMiddleware(app, sessionOptions, settings) {
           return opened.session;
         } catch (err) {
           if (err.reason) state.rejected(err.reason);
+          // Parts of a refused session go with it, but not while the refusal may pass.
+          if (!TEMPORARY.has(err.reason)) state.expireParts(1, state.split);
           throw err;
         }
       },

@@ -2,11 +2,12 @@
 
 const native = require('../native.cjs');
 const { codedError } = require('../errors.cjs');
-const { CODEC_OPTIONS, cookieKeyring } = require('../codec.cjs');
+const { partsPattern } = require('../chunks.cjs');
+const { CODEC_OPTIONS, cookieKeyring, DEFAULT_TOTAL_COOKIE_BYTES } = require('../codec.cjs');
 const { kinds, readOptions } = require('../options.cjs');
 const { sessionPolicy } = require('../policy.cjs');
 const { extendHorizon, isRevocations } = require('../revocations/revocations.cjs');
-const { checkCookieName, sizeGuard } = require('./cookie.cjs');
+const { checkCookieOptions, cookieLayout } = require('./cookie.cjs');
 const { sessionMiddleware } = require('./koa-session.cjs');
 const { isSealedStore } = require('./store.cjs');
 
@@ -18,6 +19,8 @@ const SESSION_OPTIONS = {
   ...CODEC_OPTIONS,
   maxAge: kinds.any(),
   maxCookieBytes: kinds.integer(4096, { max: native.MAX_COOKIE_CHARS }),
+  // By default as much as one cookie of maxCookieBytes, or DEFAULT_TOTAL_COOKIE_BYTES if more.
+  maxTotalCookieBytes: kinds.integer(undefined, { max: 64 * 1024 }),
   revocations: kinds.custom(isRevocations, 'what memoryRevocations() or redisRevocations() returned'),
   userKey: kinds.string(undefined, { what: 'the name of a session field' }),
 };
@@ -76,7 +79,8 @@ function encryptedSession(opts, app) {
   const sessionOptions = { ...rest, key: values.key };
   if (values.maxAge !== undefined) sessionOptions.maxAge = values.maxAge;
   values.maxAge ??= rest.maxage; // koa-session's older spelling, which it still reads
-  checkCookieName(values.key, sessionOptions);
+  values.maxTotalCookieBytes ??= Math.max(DEFAULT_TOTAL_COOKIE_BYTES, values.maxCookieBytes);
+  checkCookieOptions(values, sessionOptions);
   const policy = sessionPolicy(values);
   checkEnforceable(sessionOptions, policy);
   if (policy.revocations) extendHorizon(policy.revocations, policy.horizon());
@@ -86,7 +90,11 @@ function encryptedSession(opts, app) {
   const middleware = sessionMiddleware(app, sessionOptions, {
     policy,
     ring: () => ring,
-    checkSize: sizeGuard(values.key, values.maxCookieBytes, app),
+    key: values.key,
+    maxCookies: values.maxCookies,
+    maxTotalCookieBytes: values.maxTotalCookieBytes,
+    layout: cookieLayout(values, app),
+    partsPattern: partsPattern(values.key),
     storeIds: isSealedStore(sessionOptions.store),
   });
   if (ring) return middleware;

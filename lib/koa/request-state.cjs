@@ -1,6 +1,7 @@
 'use strict';
 
 const { codedError, refusal } = require('../errors.cjs');
+const { join, partCount, partName, partsRefused } = require('../chunks.cjs');
 const { openValue, sealValue } = require('../sealed.cjs');
 const { idOf, newToken } = require('../token.cjs');
 
@@ -10,11 +11,15 @@ const KEY_PENDING =
 
 /**
  * What the middleware shares with every request: the policy, the cookie keyring (null while a
- * passphrase is derived) and the size guard.
+ * passphrase is derived), the cookie's name, and how a sealed value is laid out in cookies.
  * @typedef {{
  *   policy: ReturnType<typeof import('../policy.cjs').sessionPolicy>,
  *   ring: () => import('../sealed.cjs').Keyring | null,
- *   checkSize: (value: string, cookieOptions: object, ctx: import('koa').Context) => void,
+ *   key: string,
+ *   maxCookies: number,
+ *   maxTotalCookieBytes: number,
+ *   layout: ReturnType<typeof import('./cookie.cjs').cookieLayout>,
+ *   partsPattern: RegExp,
  * }} Settings
  */
 
@@ -49,6 +54,10 @@ class RequestState {
     this.staleStoreKey = undefined;
     /** @type {{ name: string, id: string, keys: string[] } | undefined} */
     this.storeKeyCache = undefined;
+    /** True once the request's session cookie turned out to be split across several. */
+    this.split = false;
+    /** @type {number[] | undefined} the indices of the session's extra cookies the request carried */
+    this.carried = undefined;
   }
 
   /** The current session's id; a new session gets its token now. */
@@ -65,13 +74,62 @@ class RequestState {
   }
 
   /**
-   * Opens a cookie value with the middleware's keyring, or throws the refusal.
+   * Opens the session cookie (its value `cookie`, joined with the other parts the request carried
+   * when it is split) with the middleware's keyring, or throws the refusal. Parts that are too
+   * many or too large are refused before any cryptography.
    * @param {unknown} cookie
    */
   openCookie(cookie) {
     const ring = this.settings.ring();
     if (!ring) throw refusal('ERR_KEY_PENDING', 'key-pending', KEY_PENDING);
+    if (typeof cookie === 'string' && partCount(cookie) > 0) {
+      const { key, maxCookies, maxTotalCookieBytes } = this.settings;
+      this.split = true;
+      const read = (index) => this.ctx.cookies.get(partName(key, index), { signed: false });
+      const value = join(cookie, read, maxCookies);
+      if (value.length > maxTotalCookieBytes) {
+        throw refusal(
+          'ERR_COOKIE_TOO_LARGE',
+          'oversized',
+          `session cookies hold ${value.length} characters, more than maxTotalCookieBytes (${maxTotalCookieBytes})`,
+        );
+      }
+      try {
+        return openValue(ring, value);
+      } catch (err) {
+        throw partsRefused(err);
+      }
+    }
     return openValue(ring, cookie);
+  }
+
+  /**
+   * The indices of the session's extra cookies (`key.1`, `key.2`, …) the request carried, read off
+   * its Cookie header once.
+   */
+  carriedParts() {
+    if (this.carried === undefined) {
+      const header = this.ctx.get('cookie');
+      this.carried = [...header.matchAll(this.settings.partsPattern)].map((match) => Number(match[1]));
+    }
+    return this.carried;
+  }
+
+  /**
+   * Expires, in this response, the extra cookies the request carried from index `from` on, and the
+   * session cookie itself with `whole`: parts a smaller, ended or refused session no longer needs.
+   * Nothing to look for while sessions are never split and this one was not.
+   * @param {number} from
+   * @param {boolean} [whole]
+   */
+  expireParts(from, whole = false) {
+    const { key, maxCookies } = this.settings;
+    if (maxCookies === 1 && !this.split) return;
+    const options = { ...this.ctx.sessionOptions, expires: new Date(0), maxAge: false };
+    for (const index of this.carriedParts()) {
+      if (index >= from) this.ctx.cookies.set(partName(key, index), '', options);
+    }
+    if (whole) this.ctx.cookies.set(key, '', options);
   }
 
   /**
@@ -123,9 +181,10 @@ class RequestState {
   }
 
   /**
-   * The cookie value for `session` with the middleware's keyring: empty when the session was
-   * revoked since it was opened (the next request then starts afresh). Throws
-   * `ERR_SESSION_TOO_LARGE` when the cookie would be larger than a browser keeps.
+   * The session cookie's value for `session` with the middleware's keyring, setting the other
+   * cookies a split session takes and expiring those it no longer needs: empty when the session
+   * was revoked since it was opened (the next request then starts afresh). Throws
+   * `ERR_SESSION_TOO_LARGE`, with nothing set, when it would not fit in what browsers keep.
    * @param {Record<string, unknown>} session
    * @param {unknown} ownMaxAge
    * @param {object} cookieOptions the options the cookie will be set with
@@ -133,10 +192,21 @@ class RequestState {
   sealCookie(session, ownMaxAge, cookieOptions) {
     const ring = this.settings.ring();
     if (!ring) throw codedError(Error, 'ERR_KEY_PENDING', KEY_PENDING);
-    const value = this.seal(ring, session, ownMaxAge);
-    if (value === undefined) return '';
-    this.settings.checkSize(value, cookieOptions, this.ctx);
-    return value;
+    let value;
+    try {
+      value = this.seal(ring, session, ownMaxAge);
+    } catch (err) {
+      if (err.code === 'ERR_SESSION_TOO_LARGE') this.settings.layout.refuse(err.size, cookieOptions, this.ctx);
+      throw err;
+    }
+    if (value === undefined) {
+      this.expireParts(1);
+      return '';
+    }
+    const cookies = this.settings.layout.cookiesFor(value, cookieOptions, this.ctx);
+    for (const [name, part] of cookies.slice(1)) this.ctx.cookies.set(name, part, cookieOptions);
+    this.expireParts(cookies.length);
+    return cookies[0][1];
   }
 
   /**
@@ -149,6 +219,7 @@ class RequestState {
   end() {
     const { policy } = this.settings;
     const { opened, ctx } = this;
+    this.expireParts(1);
     this.endedStoreId = this.storeId;
     this.token = this.user = this.opened = this.storeId = undefined;
     if (!opened || !policy.revocations || (policy.userKey !== undefined && opened.user === undefined)) return;
