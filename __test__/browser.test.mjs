@@ -10,8 +10,10 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Koa from 'koa';
 import { chromium } from 'playwright-core';
 import { createApp } from '../examples/demo/app.mjs';
+import encryptedSession from '../index.mjs';
 import { KEY, notInstalled } from './helpers.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -164,5 +166,53 @@ describe('demo in headless Chromium', { skip: !existsSync(CHROMIUM) && notInstal
     assert.equal(refused.status(), 401);
     assert.match(await page.textContent('#signed-out'), /^This session was signed out/);
     assert.deepEqual(blocked, []);
+  });
+
+  it('a session larger than one cookie: stored in several, sent back and opened; shrunk to one; one past the cap leaves the jar as it was', async () => {
+    const app = new Koa();
+    app.use(
+      encryptedSession(
+        { key: 'big', secretKey: KEY, format: 'compact', maxCookies: 4, maxTotalCookieBytes: 16_000 },
+        app,
+      ),
+    );
+    app.use((ctx) => {
+      if (ctx.query.size) ctx.session.data = 'x'.repeat(Number(ctx.query.size));
+      ctx.body = String(ctx.session.data?.length ?? 0);
+    });
+    app.silent = true;
+    const own = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => own.once('listening', resolve));
+    const site = `http://127.0.0.1:${own.address().port}`;
+    const page = await context.newPage();
+    const jar = async () =>
+      (await context.cookies(site))
+        .filter(({ name }) => name.startsWith('big'))
+        .map(({ name, value }) => [name, value])
+        .sort();
+    try {
+      await page.goto(`${site}/?size=10000`);
+      const split = await jar();
+      assert.deepEqual(
+        split.map(([name]) => name),
+        ['big', 'big.1', 'big.2', 'big.3'],
+      );
+      await page.goto(`${site}/`);
+      assert.equal(await page.textContent('body'), '10000', 'sent back and opened');
+      const over = await page.goto(`${site}/?size=14000`);
+      assert.equal(over.status(), 500);
+      assert.deepEqual(await jar(), split, 'a session past the cap leaves the jar as it was');
+      await page.goto(`${site}/?size=100`);
+      assert.deepEqual(
+        (await jar()).map(([name]) => name),
+        ['big'],
+        'shrunk to one cookie',
+      );
+      await page.goto(`${site}/`);
+      assert.equal(await page.textContent('body'), '100');
+    } finally {
+      await page.close();
+      own.close();
+    }
   });
 });

@@ -27,13 +27,20 @@ async function requireUser(ctx, next) {
 
 /**
  * The cookies the browser sent for the session, as the dashboard describes them: the session
- * sealed in the cookie (`compact (v2)` or `legacy`), or, with a store, the session's id there.
+ * sealed in the cookie (`compact (v2)` or `legacy`), in several parts when it outgrew one cookie
+ * (`maxCookies`), or, with a store, the session's id there.
  */
 function sessionCookies(ctx, inStore) {
   const value = ctx.cookies.get(COOKIE) ?? '';
-  const version = value.match(/^v(\d+)\./)?.[1];
-  const format = inStore ? 'session id' : version ? `compact (v${version})` : 'legacy (koa-encrypted-session)';
-  return [{ name: COOKIE, value, format }];
+  if (inStore) return [{ name: COOKIE, value, format: 'session id' }];
+  const parts = Number(value.match(/^c(\d+)\./)?.[1] ?? 1);
+  const names = [COOKIE, ...Array.from({ length: parts - 1 }, (_, i) => `${COOKIE}.${i + 1}`)];
+  return names.map((name, index) => {
+    const part = ctx.cookies.get(name) ?? '';
+    const version = (parts > 1 ? value.slice(value.indexOf('.', 3) + 1) : part).match(/^v(\d+)\./)?.[1];
+    const format = version ? `compact (v${version})` : 'legacy (koa-encrypted-session)';
+    return { name, value: part, format: parts > 1 ? `${format}, part ${index + 1} of ${parts}` : format };
+  });
 }
 
 /**
@@ -111,11 +118,12 @@ function routes(revocations, inStore) {
 /**
  * Builds the demo app.
  * @param {{ secretKey: string | Buffer, store?: object, maxAge?: number, secure?: boolean,
- *   trustProxy?: boolean, revocations?: object }} options `store` is a raw koa-session store
+ *   trustProxy?: boolean, revocations?: object, maxCookies?: number }} options `store` is a raw koa-session store
  *   (get/set/destroy); the app seals what it holds with `encryptedStore`. `secure` marks cookies
  *   Secure, for a deployment behind HTTPS. `trustProxy` believes the X-Forwarded-* headers: only
  *   behind a proxy that sets them. `revocations` shares logouts between processes
- *   (`redisRevocations`); by default they hold in this process only.
+ *   (`redisRevocations`); by default they hold in this process only. `maxCookies`: how many
+ *   cookies a session may take before a save is refused (it outgrows one at about 3 KB).
  */
 export function createApp({
   secretKey,
@@ -124,6 +132,7 @@ export function createApp({
   secure = false,
   trustProxy = false,
   revocations = memoryRevocations(),
+  maxCookies = 3,
 }) {
   const app = new Koa();
   app.proxy = trustProxy;
@@ -149,6 +158,7 @@ export function createApp({
         maxLifetime: 7 * 24 * 3600 * 1000,
         revocations,
         userKey: 'userId',
+        maxCookies,
         ...(store ? { store: encryptedStore(showingReads(store), { secretKey }) } : {}),
       },
       app,
