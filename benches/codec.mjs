@@ -22,9 +22,21 @@ async function time(codec, session, iterations) {
   return Number(process.hrtime.bigint() - start) / iterations;
 }
 
+/** Nanoseconds per decode of `cookie` by `codec` (the read path: most requests read a session without changing it). */
+async function timeDecode(codec, cookie, iterations) {
+  const start = process.hrtime.bigint();
+  if (codec.async) {
+    for (let i = 0; i < iterations; i++) await codec.decode(cookie);
+  } else {
+    for (let i = 0; i < iterations; i++) codec.decode(cookie);
+  }
+  return Number(process.hrtime.bigint() - start) / iterations;
+}
+
 /**
- * Runs the codec benchmark and returns rows `{ size, name, median, min, max, samples }` in µs
- * (`samples`: one per round, in round order).
+ * Runs the codec benchmark and returns rows `{ size, name, median, min, max, samples,
+ * decodeMedian, decodeSamples }` in µs (`samples`: round trips, one per round, in round order;
+ * `decodeSamples`: decodes alone, likewise).
  * @param {{ rounds?: number, budgetMs?: number }} options time per contender per round
  */
 export async function runCodecBench({ rounds = 7, budgetMs = 150 } = {}) {
@@ -45,20 +57,27 @@ export async function runCodecBench({ rounds = 7, budgetMs = 150 } = {}) {
       iterations[name] = Math.max(200, Math.round((budgetMs * 1e6) / probe));
       await time(codec, session, iterations[name]); // warm-up
     }
-    const samples = Object.fromEntries(Object.keys(all).map((name) => [name, []]));
+    const cookies = {};
+    for (const [name, codec] of Object.entries(all)) cookies[name] = await codec.encode(session);
+    const samples = Object.fromEntries(Object.keys(all).map((name) => [name, { trip: [], decode: [] }]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? Object.keys(all).reverse() : Object.keys(all);
-      for (const name of order) samples[name].push((await time(all[name], session, iterations[name])) / 1000);
+      for (const name of order) {
+        samples[name].trip.push((await time(all[name], session, iterations[name])) / 1000);
+        samples[name].decode.push((await timeDecode(all[name], cookies[name], iterations[name])) / 1000);
+      }
     }
-    for (const [name, xs] of Object.entries(samples)) {
+    for (const [name, { trip, decode }] of Object.entries(samples)) {
       rows.push({
         size,
         json: JSON.stringify(session).length,
         name,
-        median: median(xs),
-        min: Math.min(...xs),
-        max: Math.max(...xs),
-        samples: xs,
+        median: median(trip),
+        min: Math.min(...trip),
+        max: Math.max(...trip),
+        samples: trip,
+        decodeMedian: median(decode),
+        decodeSamples: decode,
       });
     }
   }

@@ -4,10 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.mjs';
-import { MIDDLEWARES } from './servers/session-apps.mjs';
+import { MIDDLEWARES, SPLIT_AND_STORE } from './servers/session-apps.mjs';
 
 const WORKER = fileURLToPath(new URL('./servers/pipeline-worker.mjs', import.meta.url));
-const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES);
+const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES).filter((name) => !SPLIT_AND_STORE.includes(name));
 
 /** µs per request of contender `name` with `size` characters of session data, in a fresh process. */
 function measure(name, size, requests) {
@@ -18,14 +18,19 @@ function measure(name, size, requests) {
 /**
  * Runs the pipeline benchmark; rows `{ size, name, median, min, max, samples }` in µs per request
  * (`samples`: one per round, in round order).
- * @param {{ rounds?: number, requests?: number, sizes?: number[] }} options
+ * @param {{ rounds?: number, requests?: number, sizes?: number[], contenders?: string[] }} options
  */
-export async function runPipelineBench({ rounds = 5, requests = 20000, sizes = [20, 1000] } = {}) {
+export async function runPipelineBench({
+  rounds = 5,
+  requests = 20000,
+  sizes = [20, 1000],
+  contenders = PIPELINE_CONTENDERS,
+} = {}) {
   const rows = [];
   for (const size of sizes) {
-    const samples = Object.fromEntries(PIPELINE_CONTENDERS.map((name) => [name, []]));
+    const samples = Object.fromEntries(contenders.map((name) => [name, []]));
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 ? [...PIPELINE_CONTENDERS].reverse() : PIPELINE_CONTENDERS;
+      const order = round % 2 ? [...contenders].reverse() : contenders;
       for (const name of order) samples[name].push(measure(name, size, requests));
     }
     for (const [name, xs] of Object.entries(samples)) {

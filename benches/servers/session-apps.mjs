@@ -1,11 +1,12 @@
 // The session middlewares the end-to-end and pipeline benchmarks compare, each in a Koa app whose
 // handler reads and rewrites the session on every request (`?size=` characters of data).
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import Koa from 'koa';
 import legacyEncryptedSession from 'koa-encrypted-session';
 import session from 'koa-session';
 import session7 from 'koa-session-7';
-import encryptedSession, { memoryRevocations } from '../../index.mjs';
+import encryptedSession, { encryptedStore, memoryRevocations } from '../../index.mjs';
 
 const key = Buffer.alloc(32, 7);
 
@@ -26,12 +27,38 @@ const base64Json = {
   decode: (text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8')),
 };
 
+/** A koa-session store over the Redis at BENCH_REDIS_URL, values expiring with the session. */
+function redisStore() {
+  const url = process.env.BENCH_REDIS_URL;
+  if (!url) throw new Error('BENCH_REDIS_URL must name the Redis server for the store contender');
+  const redis = new Redis(url);
+  return {
+    get: async (id) => (await redis.get(id)) ?? undefined,
+    set: async (id, value, maxAge) => {
+      await redis.set(id, value, 'PX', maxAge);
+    },
+    destroy: async (id) => {
+      await redis.del(id);
+    },
+  };
+}
+
+/** The contenders of the large-session benchmark only (the store one needs a Redis server). */
+export const SPLIT_AND_STORE = [
+  'koa-sodium-session (compact, split across cookies)',
+  'koa-sodium-session, encryptedStore on Redis',
+];
+
 /** Contender name → the middleware it installs on `app`. */
 export const MIDDLEWARES = {
   'koa-sodium-session (compact)': (app) => encryptedSession({ secretKey: key, format: 'compact' }, app),
   'koa-sodium-session (compact, revocations on)': (app) =>
     encryptedSession({ secretKey: key, format: 'compact', revocations: busyRevocations(), userKey: 'userId' }, app),
   'koa-sodium-session (legacy)': (app) => encryptedSession({ secretKey: key }, app),
+  'koa-sodium-session (compact, split across cookies)': (app) =>
+    encryptedSession({ secretKey: key, format: 'compact', maxCookies: 4, maxTotalCookieBytes: 16_000 }, app),
+  'koa-sodium-session, encryptedStore on Redis': (app) =>
+    encryptedSession({ secretKey: key, store: encryptedStore(redisStore(), { secretKey: key }) }, app),
   'koa-encrypted-session 3.0.7': (app) => legacyEncryptedSession({ secretKey: key }, app),
   'koa-session, signed (default)': (app) => {
     app.keys = ['a signing key for the benchmark'];

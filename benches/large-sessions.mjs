@@ -1,0 +1,135 @@
+// Sessions larger than one cookie: a 10 KB session sealed once and split across cookies
+// (maxCookies), against the same session sealed into one over-long cookie (which no browser would
+// keep: the cost of the splitting alone), both as codec round trips and decodes, interleaved; and
+// per request without HTTP, split across cookies against the same session in encryptedStore on a
+// real Redis (started here on a free loopback port).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { createCodec } from '../index.mjs';
+import { median, medianRatio } from './median.mjs';
+import { runPipelineBench } from './pipeline.mjs';
+import { SPLIT_AND_STORE } from './servers/session-apps.mjs';
+
+const SIZE = 10_000;
+/** Room for each cookie's value once its name and attributes are counted, as the middleware leaves it. */
+const ROOM = 4000;
+
+/** Nanoseconds per call of `fn` over `iterations`. */
+function time(fn, iterations) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) fn();
+  return Number(process.hrtime.bigint() - start) / iterations;
+}
+
+/** Codec timings, µs per call, by way (`split`, `one cookie`) and operation (`round trip`, `decode`). */
+function codecRounds({ rounds, iterations }) {
+  const codec = createCodec({
+    secretKey: Buffer.alloc(32, 7),
+    format: 'compact',
+    maxCookies: 4,
+    maxTotalCookieBytes: 16_000,
+  });
+  const session = { user: 'alice', data: 'x'.repeat(SIZE) };
+  const sealed = new Map(codec.encodeCookies(session, ROOM).map(({ name, value }) => [name, value]));
+  const whole = codec.encode(session);
+  const read = (name) => sealed.get(name);
+  const ways = {
+    split: {
+      'round trip': () => {
+        const jar = new Map(codec.encodeCookies(session, ROOM).map(({ name, value }) => [name, value]));
+        codec.decodeCookies((name) => jar.get(name));
+      },
+      decode: () => codec.decodeCookies(read),
+    },
+    'one cookie': {
+      'round trip': () => codec.decode(codec.encode(session)),
+      decode: () => codec.decode(whole),
+    },
+  };
+  if (sealed.size < 3) throw new Error(`a ${SIZE}-character session should take several cookies, took ${sealed.size}`);
+  const samples = {};
+  for (const [way, ops] of Object.entries(ways)) {
+    for (const [op, fn] of Object.entries(ops)) {
+      time(fn, iterations); // warm-up
+      samples[`${way}/${op}`] = [];
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const key of Object.keys(samples)) {
+      const [way, op] = key.split('/');
+      samples[key].push(time(ways[way][op], iterations) / 1000);
+    }
+  }
+  return { samples, cookies: sealed.size };
+}
+
+/** A free TCP port on loopback. */
+async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+/** Starts redis-server on loopback without persistence; returns its URL and a stop function. */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let tries = 0; tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const probe = createServer();
+    const free = await new Promise((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) break;
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+/**
+ * Runs both parts; returns the section's text for BENCHMARKS.md.
+ * @param {{ quick?: boolean }} options
+ */
+export async function runLargeSessionsBench({ quick = false } = {}) {
+  const { samples, cookies } = codecRounds(quick ? { rounds: 3, iterations: 300 } : { rounds: 9, iterations: 3000 });
+  const lines = [
+    '| operation | split across cookies | one over-long cookie | split / one |',
+    '| --- | --- | --- | --- |',
+    ...['round trip', 'decode'].map((op) => {
+      const [split, one] = [samples[`split/${op}`], samples[`one cookie/${op}`]];
+      return `| ${op} | ${median(split).toFixed(2)} µs | ${median(one).toFixed(2)} µs | ${medianRatio(split, one).toFixed(3)}× |`;
+    }),
+  ];
+  const redis = await startRedis();
+  process.env.BENCH_REDIS_URL = redis.url;
+  let pipeline;
+  try {
+    pipeline = await runPipelineBench({
+      rounds: quick ? 1 : 5,
+      requests: quick ? 500 : 5000,
+      sizes: [SIZE],
+      contenders: SPLIT_AND_STORE,
+    });
+  } finally {
+    redis.stop();
+  }
+  const perRequest = [
+    '| middleware | per request (median) | spread |',
+    '| --- | --- | --- |',
+    ...pipeline.map(
+      (row) => `| ${row.name} | ${row.median.toFixed(2)} µs | ${row.min.toFixed(2)}–${row.max.toFixed(2)} µs |`,
+    ),
+  ];
+  return `A session of ${SIZE.toLocaleString('en')} characters of data, compact format. Codec: \`createCodec({ maxCookies: 4 })\`, its \`encodeCookies\`/\`decodeCookies\` (${cookies} cookies of at most ${ROOM} characters) against its \`encode\`/\`decode\` of the same session as one ${'cookie'} no browser would keep; ${quick ? 3 : 9} interleaved rounds, ratio the median of the rounds' ratios.\n\n${lines.join('\n')}\n\nPer request without HTTP (the pipeline of "Session handling without HTTP", ${quick ? 1 : 5} rounds): the session read and rewritten through the middleware, split across cookies, against the same session kept by \`encryptedStore\` on a real Redis on loopback (the cookie then holds only the id).\n\n${perRequest.join('\n')}`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await runLargeSessionsBench({ quick: true }));
