@@ -60,6 +60,9 @@ function listenerBook() {
   };
 }
 
+/** How long a reader may take to connect before it is given up and another is made. */
+const CONNECT_TIMEOUT = 5000;
+
 /** `promise`, or a rejection once `ms` pass without it settling (then `onTimeout` runs). */
 function within(promise, ms, onTimeout) {
   let timer;
@@ -108,12 +111,10 @@ function ioredisConnection(client, owned, onError) {
         : client.duplicate({ ...once, retryStrategy: () => null });
       duplicate.on('error', () => {}); // each failure also fails the command waiting on it, which reports it
       const end = () => duplicate.disconnect();
-      try {
-        await duplicate.connect();
-      } catch (err) {
+      await within(duplicate.connect(), CONNECT_TIMEOUT, end).catch((err) => {
         end();
         throw err;
-      }
+      });
       return reader({ send: (args) => duplicate.call(...args), end });
     },
     async close() {
@@ -153,12 +154,10 @@ function nodeRedisConnection(client, owned, onError) {
           .then(() => end(duplicate))
           .catch(() => {});
       };
-      try {
-        await duplicate.connect();
-      } catch (err) {
+      await within(duplicate.connect(), CONNECT_TIMEOUT, close).catch((err) => {
         close();
         throw err;
-      }
+      });
       return reader({ send: sendOn(duplicate), end: close });
     },
     async close() {

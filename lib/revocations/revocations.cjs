@@ -47,14 +47,14 @@ function toUserId(userId) {
     throw codedError(
       TypeError,
       'ERR_USER_ID',
-      `user id must be well-formed text, got a string with a lone surrogate (UTF-16 code unit 0x${lonesurrogate(userId)}), which cannot be stored as UTF-8`,
+      `user id must be well-formed text, got a string with a lone surrogate (UTF-16 code unit 0x${loneSurrogate(userId)}), which cannot be stored as UTF-8`,
     );
   }
   throw codedError(TypeError, 'ERR_USER_ID', `user id must be a non-empty string or a number, got ${describe(userId)}`);
 }
 
 /** The first lone surrogate of `text`, in hex. */
-function lonesurrogate(text) {
+function loneSurrogate(text) {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     const high = unit >= 0xd800 && unit <= 0xdbff;
