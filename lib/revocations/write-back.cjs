@@ -71,7 +71,13 @@ function writeBack({ command, keys, mirror, queue, reader, onError, waits }) {
     if (batch.length > 0) await each(batch);
   }
 
-  /** How many revocations the mirror holds that the last load did not find. */
+  /** Resolves once the reader has read every entry in Redis now (which marks what it holds). */
+  async function catchUp() {
+    const [newest] = await command(['XREVRANGE', keys.stream, '+', '-', 'COUNT', '1'], keys.stream);
+    if (newest) await reader.caughtUp(newest[0]);
+  }
+
+  /** How many revocations the mirror holds that Redis does not, as far as the reader has read. */
   async function countLost() {
     markQueued();
     let sessions = 0;
@@ -86,8 +92,7 @@ function writeBack({ command, keys, mirror, queue, reader, onError, waits }) {
 
   /** Under the lock: once the reader has read all that is in Redis, appends what is still lost. */
   async function writeLost(generation, token) {
-    const [newest] = await command(['XREVRANGE', keys.stream, '+', '-', 'COUNT', '1'], keys.stream);
-    if (newest) await reader.caughtUp(newest[0]);
+    await catchUp();
     if (!current(generation)) return true;
     markQueued();
     let holding = true;
@@ -130,6 +135,8 @@ function writeBack({ command, keys, mirror, queue, reader, onError, waits }) {
   return {
     /** Called after each complete load (number `generation`): reports and writes back what Redis lost. */
     async loaded(generation) {
+      // What was written while the load ran (this process's own queue included) is read first.
+      await catchUp();
       const lost = await countLost();
       if (lost === 0 || !current(generation)) return;
       onError(

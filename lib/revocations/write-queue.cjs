@@ -2,9 +2,10 @@
 
 // The writes of one process, in order: each revocation is queued (after the mirror holds it),
 // sent with those queued behind it as one stream entry, and retried with backoff (and at once on
-// reconnect) while Redis cannot be reached. A batch Redis refuses outright (an error reply, such
-// as a value over its size limit) is split until the revocation it refuses is alone; that one is
-// reported and dropped, still held by this process's mirror, and the writes behind it go on.
+// reconnect) while Redis cannot be reached. When Redis refuses a batch outright (an error reply,
+// such as a value over its size limit), its revocations are sent one at a time until the one it
+// refuses is found; that one is reported and dropped, still held by this process's mirror, and
+// the writes behind it go on.
 
 const { codedError } = require('../errors.cjs');
 const { backoff } = require('./retry.cjs');
@@ -30,14 +31,14 @@ function writeQueue({ append, onError, waits }) {
   const items = [];
   let flushing = null;
   let stopped = false;
-  /** At most this many items go in the next batch: halved after each refusal, reset on success. */
-  let limit = MAX_BATCH;
+  /** After a refused batch, one item at a time until the refused one is found and dropped. */
+  let isolating = false;
 
-  /** The first items, as many as fit in one entry and `limit`. */
+  /** The first items, as many as fit in one entry (one while isolating). */
   function nextBatch() {
     let chars = 0;
     let count = 0;
-    while (count < items.length && count < limit) {
+    while (count < items.length && count < (isolating ? 1 : MAX_BATCH)) {
       chars += items[count].user?.userId.length ?? 0;
       if (count > 0 && chars > MAX_USER_CHARS) break;
       count++;
@@ -66,11 +67,10 @@ function writeQueue({ append, onError, waits }) {
         items.splice(0, batch.length);
         for (const item of batch) settle(item);
         attempt = 0;
-        limit = MAX_BATCH;
       } catch (err) {
         if (stopped) break;
         if (refusedForGood(err) && batch.length > 1) {
-          limit = Math.ceil(batch.length / 2);
+          isolating = true;
         } else if (refusedForGood(err)) {
           items.shift();
           const refused = codedError(
@@ -81,7 +81,7 @@ function writeQueue({ append, onError, waits }) {
           refused.cause = err;
           onError(refused);
           settle(batch[0], refused);
-          limit = MAX_BATCH;
+          isolating = false;
         } else {
           onError(err);
           await waits.pause(backoff(attempt++));
