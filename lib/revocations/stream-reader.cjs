@@ -15,10 +15,14 @@ const { backoff, pauses } = require('./retry.cjs');
 const { slicer } = require('./slices.cjs');
 const { readFields, applyEntry, compareIds } = require('./stream-entry.cjs');
 
-/** Entries per XRANGE page while loading. */
-const LOAD_PAGE = 200;
-/** Entries per XREAD while following. */
-const FOLLOW_COUNT = 200;
+/** Entries one read asks for, at most; fewer when entries are large (packed). */
+const MAX_COUNT = 200;
+/** Characters of revocations one read should bring, roughly: the client parses a reply in one go. */
+const READ_CHARS = 256 * 1024;
+
+/** How many entries to ask for next, after asking for `count` brought `chars` characters. */
+const nextCount = (count, chars) =>
+  Math.max(1, Math.min(MAX_COUNT, Math.floor((count * READ_CHARS) / Math.max(chars, 1))));
 /** How long XREAD blocks at most, so the periodic check runs even when nothing is written. */
 const MAX_BLOCK = 2000;
 /** How long past its block a command may go unanswered before the connection is taken for dead. */
@@ -48,6 +52,8 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
   let needsLoad = true;
   let loading = false;
   let generation = 0;
+  /** Entries the next read asks for. */
+  let count = MAX_COUNT;
   /** Per user, the latest `at` read since the last load began. */
   let seenUsers = new Map();
   let stopped = false;
@@ -55,13 +61,18 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
   /** Who waits for the reader to reach an entry: `[id, resolve]`. */
   let waiting = [];
 
-  /** Applies `entries`; with `chained`, doubts the history when one does not follow the last. */
+  /**
+   * Applies `entries`; with `chained`, doubts the history when one does not follow the last.
+   * Returns how many characters of revocations they held.
+   */
   async function apply(entries, chained) {
     const now = Date.now();
     const slice = slicer();
+    let chars = 0;
     for (const [id, fields] of entries) {
       lastId = id;
       const entry = readFields(fields);
+      chars += (entry?.s?.length ?? 0) + (entry?.u?.length ?? 0);
       if (entry === undefined) {
         onError(codedError(Error, 'ERR_REVOCATION_ENTRY', `ignored entry ${id} of ${key}: not a revocation`));
         continue;
@@ -74,8 +85,8 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
       const pause = slice();
       if (pause) await pause;
     }
-    if (lastId === undefined) return;
-    waiting = waiting.filter(([id, resolve]) => compareIds(lastId, id) < 0 || resolve());
+    if (lastId !== undefined) waiting = waiting.filter(([id, resolve]) => compareIds(lastId, id) < 0 || resolve());
+    return chars;
   }
 
   /** Reads the whole stream into the mirror (going on from where a load cut short stopped). */
@@ -90,9 +101,10 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
     }
     for (;;) {
       const from = lastId === undefined ? '-' : `(${lastId}`;
-      const page = await reader.command(['XRANGE', key, from, '+', 'COUNT', String(LOAD_PAGE)], key, GRACE);
-      await apply(page, false);
-      if (page.length < LOAD_PAGE) break;
+      const page = await reader.command(['XRANGE', key, from, '+', 'COUNT', String(count)], key, GRACE);
+      const asked = count;
+      count = nextCount(count, await apply(page, false));
+      if (page.length < asked) break;
     }
     loading = false;
     needsLoad = false;
@@ -101,8 +113,9 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
 
   /** Waits up to `block` ms for entries after the last one read, and applies them. */
   async function follow(reader) {
-    const args = ['XREAD', 'COUNT', String(FOLLOW_COUNT), 'BLOCK', String(block), 'STREAMS', key, lastId ?? '0-0'];
-    await apply(streamEntries(await reader.command(args, key, block + GRACE), key), true);
+    const args = ['XREAD', 'COUNT', String(count), 'BLOCK', String(block), 'STREAMS', key, lastId ?? '0-0'];
+    const entries = streamEntries(await reader.command(args, key, block + GRACE), key);
+    if (entries.length > 0) count = nextCount(count, await apply(entries, true));
   }
 
   /** Doubts the history when the stream's newest entry is gone, older than, or other than the last read. */
