@@ -18,8 +18,14 @@ export async function freePort() {
   return port;
 }
 
-/** True when redis-server is on the PATH. */
-export const redisInstalled = () => spawnSync('redis-server', ['--version']).status === 0;
+/**
+ * The Redis server program: redis-server from the PATH, or another that speaks its protocol (such
+ * as valkey-server) named by KSS_REDIS_SERVER, so that the same tests run against it.
+ */
+const REDIS_SERVER = process.env.KSS_REDIS_SERVER || 'redis-server';
+
+/** True when the Redis server program (and redis-cli, which builds clusters) can be run. */
+export const redisInstalled = () => spawnSync(REDIS_SERVER, ['--version']).status === 0;
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:`port` (polling for up to 10 s). */
 async function listening(port) {
@@ -70,7 +76,7 @@ export async function startRedis({ args = [], port: chosen } = {}) {
   ];
   let child;
   const start = async () => {
-    child = spawn('redis-server', argv, { stdio: 'ignore' });
+    child = spawn(REDIS_SERVER, argv, { stdio: 'ignore' });
     await listening(port);
   };
   await start();

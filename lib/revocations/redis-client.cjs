@@ -144,10 +144,12 @@ function nodeRedisConnection(client, owned, onError) {
     command: sendOn(client),
     onReady: (listener) => book.on(client, 'ready', listener),
     async openReader() {
-      // Fails fast instead of reconnecting: openReader's caller makes a new one.
-      const options = cluster ? client.options?.defaults : client.options;
-      const socket = { ...options?.socket, reconnectStrategy: false };
-      const duplicate = client.duplicate(cluster ? { defaults: { ...options, socket } } : { socket });
+      // A single client's reader fails fast instead of reconnecting: openReader's caller makes a
+      // new one. A cluster's keeps the app's options, which it has no public way to read and merge;
+      // the caller replaces it all the same when a command fails or times out.
+      const duplicate = cluster
+        ? client.duplicate()
+        : client.duplicate({ socket: { ...client.options?.socket, reconnectStrategy: false } });
       duplicate.on('error', () => {}); // each failure also fails the command waiting on it, which reports it
       const close = () => {
         Promise.resolve()

@@ -22,7 +22,7 @@ const WORDS = 5;
 const STRIDE = WORDS + 1;
 const CHARS_PER_WORD = 5;
 /** Segments, chosen by the hash's top bits. */
-const SEGMENT_BITS = 8;
+const SEGMENT_BITS = 9;
 const SEGMENTS = 1 << SEGMENT_BITS;
 const MIN_CAPACITY = 16;
 /** Seconds fit a Uint32 until 2106. */

@@ -4,7 +4,7 @@
 // to the event loop once it has run for SLICE_MS, so requests keep being served meanwhile.
 
 /** How long a slice may run before it yields. */
-const SLICE_MS = 5;
+const SLICE_MS = 4;
 
 /**
  * A function to call inside a long loop: it resolves at once while the current slice has time

@@ -18,7 +18,7 @@ const { readFields, applyEntry, compareIds } = require('./stream-entry.cjs');
 /** Entries one read asks for, at most; fewer when entries are large (packed). */
 const MAX_COUNT = 200;
 /** Characters of revocations one read should bring, roughly: the client parses a reply in one go. */
-const READ_CHARS = 256 * 1024;
+const READ_CHARS = 128 * 1024;
 
 /** How many entries to ask for next, after asking for `count` brought `chars` characters. */
 const nextCount = (count, chars) =>
@@ -53,7 +53,7 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
   let loading = false;
   let generation = 0;
   /** Entries the next read asks for. */
-  let count = MAX_COUNT;
+  let count = 8;
   /** Per user, the latest `at` read since the last load began. */
   let seenUsers = new Map();
   let stopped = false;

@@ -29,8 +29,6 @@ const LOCK_POLL = 250;
  */
 function writeBack({ command, keys, mirror, queue, reader, onError, waits }) {
   let stopped = false;
-  /** The load whose losses are being written back, if any. */
-  let repairing = 0;
   const current = (generation) => !stopped && reader.generation === generation;
 
   /** Marks what is queued: it reaches Redis through the queue, not through a write-back. */
@@ -135,20 +133,27 @@ function writeBack({ command, keys, mirror, queue, reader, onError, waits }) {
   return {
     /** Called after each complete load (number `generation`): reports and writes back what Redis lost. */
     async loaded(generation) {
-      // What was written while the load ran (this process's own queue included) is read first.
-      await catchUp();
-      const lost = await countLost();
-      if (lost === 0 || !current(generation)) return;
-      onError(
-        codedError(
-          Error,
-          'ERR_REVOCATIONS_LOST',
-          `Redis lost ${lost} live revocation${lost === 1 ? '' : 's'} this process holds (restarted empty or from an older snapshot, flushed, evicted, or failed over): writing them back`,
-        ),
-      );
-      if (repairing === generation) return;
-      repairing = generation;
-      await repair(generation);
+      for (let attempt = 0; current(generation); ) {
+        try {
+          // What was written while the load ran (this process's own queue included) is read first.
+          await catchUp();
+          const lost = await countLost();
+          if (lost === 0 || !current(generation)) return;
+          onError(
+            codedError(
+              Error,
+              'ERR_REVOCATIONS_LOST',
+              `Redis lost ${lost} live revocation${lost === 1 ? '' : 's'} this process holds (restarted empty or from an older snapshot, flushed, evicted, or failed over): writing them back`,
+            ),
+          );
+          await repair(generation);
+          return;
+        } catch (err) {
+          if (!current(generation)) return;
+          onError(err);
+          await waits.pause(backoff(attempt++));
+        }
+      }
     },
     close() {
       stopped = true;
