@@ -31,6 +31,11 @@ const between = (min, max) => min + Math.floor(Math.random() * (max - min + 1));
  */
 export const FAULTS = [
   {
+    name: 'none (the control: what the same traffic shows without a fault)',
+    redis: {},
+    async inject() {},
+  },
+  {
     name: 'kill -9, restart with its AOF',
     redis: { args: ['--appendonly', 'yes'] },
     async inject({ server }) {
@@ -267,10 +272,13 @@ export async function runFault(fault, { users }) {
   return row;
 }
 
-/** Error codes with their counts, most frequent first: `ERR_REVOCATIONS_LOST ×3, …`. */
+/** Error codes (or messages, cut short) with their counts, most frequent first: `ERR_REVOCATIONS_LOST ×3, …`. */
 function summarize(codes) {
   const counts = new Map();
-  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  for (const full of codes) {
+    const code = full.length > 40 ? `${full.slice(0, 40)}…` : full;
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
   return [...counts]
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ×${n}`)
@@ -307,7 +315,7 @@ export function faultReport(rows, { users }) {
         `| ${r.fault} | ${r.requests.toLocaleString('en')} | ${r.logouts.toLocaleString('en')} | ${(r.replayed * 2).toLocaleString('en')} | ${r.accepted} | ${r.wronglySignedOut} | ${r.status5xx} | ${r.failed} | ${Number.isNaN(r.convergeMs) ? '**never**' : `${(r.convergeMs / 1000).toFixed(2)} s`} | ${r.maxStall.toFixed(1)} ms | ${r.reported || 'nothing'} |`,
     ),
     '',
-    `Replayed: every cookie a user held before signing out, sent once to a random process of the fleet and once to the process started after convergence, so ${'`'}replayed${'`'} counts each cookie twice. Time to converge: from the fault's end (Redis answers again; the replica promoted; the cache's keys gone) until Redis holds every session revoked before it and every process refuses each, polled every 100 ms. Worst stall: the longest any process's event loop was held up over the whole run, start-up included (\`monitorEventLoopDelay\`, 2 ms resolution). What the processes reported: the codes \`onError\` got (each app emits them as errors). ECONNREFUSED and ERR_REDIS_TIMEOUT are the outage itself; ERR_REVOCATIONS_LOST is each process that held revocations Redis lost, before it wrote them back; ERR_REDIS_EVICTION warns of the eviction policy at start.`,
+    `Replayed: every cookie a user held before signing out, sent once to a random process of the fleet and once to the process started after convergence, so ${'`'}replayed${'`'} counts each cookie twice. Time to converge: from the fault's end (Redis answers again; the replica promoted; the cache's keys gone) until Redis holds every session revoked before it and every process refuses each, polled every 100 ms. Worst stall: the longest any process's event loop was held up over the whole run, start-up included (\`monitorEventLoopDelay\`, 2 ms resolution); the driver, Redis and three or four app processes share the machine's cores, so a process waiting for a core counts as stalled too: the control row shows that floor, and the Revocations section the stall of a load alone. What the processes reported: the codes \`onError\` got (each app emits them as errors). ECONNREFUSED and ERR_REDIS_TIMEOUT are the outage itself; ERR_REVOCATIONS_LOST is each process that held revocations Redis lost, before it wrote them back; ERR_REDIS_EVICTION warns of the eviction policy at start.`,
   ];
   return lines.join('\n');
 }

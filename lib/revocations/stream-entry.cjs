@@ -8,7 +8,6 @@
 // finds an entry whose `p` is not the tag it saw last knows the history it followed is gone.
 
 const { randomBytes } = require('node:crypto');
-const { isSessionId } = require('./revocation-set.cjs');
 
 const ID_LENGTH = 22;
 /** Characters a session takes in `s`: its id, then its expiry. */
@@ -62,13 +61,13 @@ function readFields(fields) {
 
 /**
  * Adds an entry's revocations to `mirror`, skipping anything malformed or expired at `now`; each
- * user also goes into `seenUsers` (latest `at` per user), when given. Awaits `slice` every so many
- * sessions (see slices.cjs). Returns false when a part could not be read.
+ * user also goes into `seenUsers` (latest `at` per user). Awaits `slice` every so many sessions
+ * (see slices.cjs). Returns false when a part could not be read.
  * @param {import('./mirror.cjs').Mirror} mirror
  * @param {{ s?: string, u?: string }} entry
  * @param {number} now
  * @param {() => Promise<void> | undefined} slice
- * @param {Map<string, number>} [seenUsers]
+ * @param {Map<string, number>} seenUsers
  */
 async function applyEntry(mirror, entry, now, slice, seenUsers) {
   let wellFormed = true;
@@ -78,12 +77,13 @@ async function applyEntry(mirror, entry, now, slice, seenUsers) {
     const nowSeconds = now / 1000;
     for (let at = 0, n = 0; at + SESSION_WIDTH <= s.length; at += SESSION_WIDTH, n++) {
       const seconds = Number.parseInt(s.slice(at + ID_LENGTH, at + SESSION_WIDTH), 16);
-      if (seconds > nowSeconds && seconds <= 0xffffffff) {
+      if (seconds > nowSeconds) {
         if (!mirror.sessions.addAt(s, at, seconds)) wellFormed = false;
       } else if (!(seconds >= 0)) {
         wellFormed = false;
       }
-      if (n % CLOCK_EVERY === CLOCK_EVERY - 1) await slice();
+      const pause = n % CLOCK_EVERY === CLOCK_EVERY - 1 && slice();
+      if (pause) await pause;
     }
   }
   if (u !== undefined) {
@@ -101,7 +101,7 @@ async function applyEntry(mirror, entry, now, slice, seenUsers) {
         continue;
       }
       mirror.addUser(userId, at, until, now);
-      if (seenUsers && until > now && !(seenUsers.get(userId) >= at)) seenUsers.set(userId, at);
+      if (until > now && !(seenUsers.get(userId) >= at)) seenUsers.set(userId, at);
     }
   }
   return wellFormed;
@@ -119,4 +119,4 @@ function compareIds(a, b) {
   return aMs - bMs || aSeq - bSeq;
 }
 
-module.exports = { newTag, payload, readFields, applyEntry, compareIds, encodeSessions, isSessionId, SESSION_WIDTH };
+module.exports = { newTag, payload, readFields, applyEntry, compareIds };

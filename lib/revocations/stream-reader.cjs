@@ -85,7 +85,11 @@ function streamReader({ connection, key, mirror, checkInterval, onError, onLoade
       const pause = slice();
       if (pause) await pause;
     }
-    if (lastId !== undefined) waiting = waiting.filter(([id, resolve]) => compareIds(lastId, id) < 0 || resolve());
+    if (lastId !== undefined) {
+      const reached = waiting.filter(([id]) => compareIds(lastId, id) >= 0);
+      waiting = waiting.filter((wait) => !reached.includes(wait));
+      for (const [, resolve] of reached) resolve();
+    }
     return chars;
   }
 
