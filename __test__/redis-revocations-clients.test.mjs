@@ -157,6 +157,19 @@ describe('redisRevocations clients', { skip: !redisInstalled() && notInstalled('
     await Promise.all([revocations.close(), other.close()]);
   });
 
+  it('a user id of any well-formed text comes back from Redis as the app gave it, to a process started later', async () => {
+    const userIds = ['é', 'emoji 😀', 'nul \u0000 inside', 'quote " and \\ and /', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '42'];
+    const writer = redisRevocations({ url: server.url, prefix: 'unicode:' });
+    await writer.ready;
+    for (const userId of userIds) await writer.revokeUser(userId);
+    await writer.revokeUser(7);
+    const later = redisRevocations({ url: server.url, prefix: 'unicode:' });
+    await later.ready;
+    for (const userId of [...userIds, '7']) assert.notEqual(later.userRevokedAt(userId), 0, JSON.stringify(userId));
+    assert.equal(later.userRevokedAt('e\u0301'), 0, 'compared as given: no normalization');
+    await Promise.all([writer.close(), later.close()]);
+  });
+
   it('prefixes keep fleets apart', async () => {
     const [a, b] = ['fleet-a:', 'fleet-b:'].map((prefix) => redisRevocations({ url: server.url, prefix }));
     await Promise.all([a.ready, b.ready]);

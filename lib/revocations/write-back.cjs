@@ -34,8 +34,9 @@ function writeBack({ command, keys, mirror, queue, reader, onError, waits }) {
   /** Marks what is queued: it reaches Redis through the queue, not through a write-back. */
   function markQueued() {
     const seen = reader.seenUsers;
+    const now = Date.now();
     for (const { session, user } of queue.pending()) {
-      if (session) mirror.sessions.add(session.id, session.until);
+      if (session) mirror.addSession(session.id, session.until, now);
       else if (!(seen.get(user.userId) >= user.at)) seen.set(user.userId, user.at);
     }
   }
