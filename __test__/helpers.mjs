@@ -119,14 +119,16 @@ export async function eventually(what, check, timeout = 15_000) {
 
 /**
  * The session ids Redis holds for redisRevocations under `prefix`, read from its layout: the
- * hour strings the `buckets` sorted set lists, each 22-character ids one after another.
+ * entries of the `stream` key, whose `s` field is each session's 22-character id followed by 8
+ * hex digits of its expiry.
  * @param {import('ioredis').Redis} redis
  */
 export async function storedSessionIds(redis, prefix = 'kss:revocations:') {
   const ids = new Set();
-  for (const end of await redis.zrange(`${prefix}buckets`, 0, -1)) {
-    const text = (await redis.get(`${prefix}sessions:${end}`)) ?? '';
-    for (let i = 0; i < text.length; i += 22) ids.add(text.slice(i, i + 22));
+  for (const [, fields] of await redis.xrange(`${prefix}stream`, '-', '+')) {
+    const text = fields[fields.indexOf('s') + 1] ?? '';
+    if (!fields.includes('s')) continue;
+    for (let i = 0; i < text.length; i += 30) ids.add(text.slice(i, i + 22));
   }
   return ids;
 }

@@ -133,19 +133,21 @@ describe('memoryRevocations', () => {
     }
   });
 
-  clockIt('drops expired entries from memory every minute', (t) => {
-    const revocations = memoryRevocations();
-    const sessions = Array.from({ length: 2000 }, newId);
-    for (const id of sessions) revocations.revoke(id, Date.now() + 30_000);
-    revocations.revokeUser('u-1', Date.now() + 30_000);
+  clockIt('drops expired entries from memory every minute, a segment at a time', async (t) => {
     const { RevocationSet } = createRequire(import.meta.url)('../lib/revocations/revocation-set.cjs');
-    const prune = mock.method(RevocationSet.prototype, 'prune');
+    const add = mock.method(RevocationSet.prototype, 'addAt');
+    const revocations = memoryRevocations();
+    for (let i = 0; i < 20_000; i++) revocations.revoke(newId(), Date.now() + 30_000);
+    revocations.revokeUser('u-1', Date.now() + 30_000);
+    const set = add.mock.calls[0].this;
+    add.mock.restore();
+    const prune = mock.method(RevocationSet.prototype, 'pruneSegment');
     t.after(() => prune.mock.restore());
     t.mock.timers.tick(60_000);
-    assert.equal(prune.mock.callCount(), 1);
-    const set = prune.mock.calls[0].this;
+    const ours = () => prune.mock.calls.filter((call) => call.this === set).length;
+    while (ours() < RevocationSet.SEGMENTS) await new Promise(setImmediate);
     assert.equal(set.size, 0);
-    assert.equal(set.capacity, 16);
+    assert.equal(set.capacity, new RevocationSet().capacity);
   });
 
   it('rejects malformed arguments with coded errors, and holds nothing for them', async () => {
@@ -174,6 +176,38 @@ describe('memoryRevocations', () => {
     await assert.rejects(revocations.revokeUser({ id: 1 }), { code: 'ERR_USER_ID', message: /got Object$/ });
     await assert.rejects(revocations.revokeUser('u-1', -5), { code: 'ERR_UNTIL' });
     assert.equal(revocations.userRevokedAt('u-1'), 0);
+  });
+
+  it('an until in seconds (a JWT habit) is refused, not stored as a revocation that ended in 1970', async () => {
+    const revocations = memoryRevocations();
+    const id = newId();
+    const inSeconds = Math.floor(Date.now() / 1000) + 3600;
+    await assert.rejects(revocations.revoke(id, inSeconds), {
+      code: 'ERR_UNTIL',
+      message: `until must be a time in ms since the epoch, such as Date.now() + 3600000, got ${inSeconds}, before 2001 in ms (a time in seconds?)`,
+    });
+    await assert.rejects(revocations.revokeUser('u-1', inSeconds), { code: 'ERR_UNTIL' });
+    await assert.rejects(revocations.revoke(id, Date.UTC(2001, 0, 1) - 1), { code: 'ERR_UNTIL' });
+    assert.equal(revocations.isRevoked(id), false);
+    await revocations.revoke(id, Date.UTC(2001, 0, 1)); // a time in ms, long past: nothing to hold
+    assert.equal(revocations.isRevoked(id), false);
+  });
+
+  it('a user id that cannot round-trip through Redis (a lone surrogate) is refused; any well-formed one is kept as given', async () => {
+    const revocations = memoryRevocations();
+    for (const bad of ['u\ud800', '\udc00x', 'a\udbff\udbff\udc00']) {
+      await assert.rejects(revocations.revokeUser(bad), {
+        code: 'ERR_USER_ID',
+        message:
+          /^user id must be well-formed text, got a string with a lone surrogate \(UTF-16 code unit 0x(d800|dc00|dbff)\), which cannot be stored as UTF-8$/,
+      });
+      assert.equal(revocations.userRevokedAt(bad), 0);
+    }
+    for (const good of ['é', '😀', 'a\u0000b', ' x ']) {
+      await revocations.revokeUser(good);
+      assert.notEqual(revocations.userRevokedAt(good), 0, JSON.stringify(good));
+    }
+    assert.equal(revocations.userRevokedAt('x'), 0, 'compared as given: not trimmed');
   });
 
   it('close() stops it: later revocations are refused, what it held still answers', async () => {

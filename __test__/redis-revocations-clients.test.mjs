@@ -135,15 +135,39 @@ describe('redisRevocations clients', { skip: !redisInstalled() && notInstalled('
     assert.ok((await storedSessionIds(admin, 'flush:')).has(id));
   });
 
-  it('a message on the channel that is not a revocation is reported and ignored', async () => {
+  it('an entry in the stream that is not a revocation is reported and ignored, and the chain holds', async () => {
     const errors = [];
-    const revocations = redisRevocations({ url: server.url, prefix: 'noise:', onError: (err) => errors.push(err) });
-    await revocations.ready;
-    await admin.publish('noise:events', 'not json');
-    await admin.publish('noise:events', JSON.stringify({ s: [[Date.now() + 60_000, 'not an id']], u: [] }));
-    await eventually('the noise to be reported', () => errors.some((err) => err.code === 'ERR_REVOCATION_MESSAGE'));
-    assert.match(errors.find((err) => err.code === 'ERR_REVOCATION_MESSAGE').message, /noise:events/);
-    await revocations.close();
+    const [revocations, other] = [1, 2].map(() =>
+      redisRevocations({ url: server.url, prefix: 'noise:', onError: (err) => errors.push(err) }),
+    );
+    await Promise.all([revocations.ready, other.ready]);
+    await admin.xadd('noise:stream', '*', 'hello', 'world');
+    await admin.xadd('noise:stream', '*', 't', 'AAAAAAAA', 'p', '', 's', `not an id${'0'.repeat(21)}`);
+    await eventually(
+      'the noise to be reported',
+      () => errors.filter((err) => err.code === 'ERR_REVOCATION_ENTRY').length >= 2,
+    );
+    assert.match(
+      errors.find((err) => err.code === 'ERR_REVOCATION_ENTRY').message,
+      /^ignored entry \d+-\d+ of noise:stream: not a revocation$/,
+    );
+    const id = newId();
+    await other.revoke(id);
+    await eventually('a later revocation to arrive', () => revocations.isRevoked(id));
+    await Promise.all([revocations.close(), other.close()]);
+  });
+
+  it('a user id of any well-formed text comes back from Redis as the app gave it, to a process started later', async () => {
+    const userIds = ['é', 'emoji 😀', 'nul \u0000 inside', 'quote " and \\ and /', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '42'];
+    const writer = redisRevocations({ url: server.url, prefix: 'unicode:' });
+    await writer.ready;
+    for (const userId of userIds) await writer.revokeUser(userId);
+    await writer.revokeUser(7);
+    const later = redisRevocations({ url: server.url, prefix: 'unicode:' });
+    await later.ready;
+    for (const userId of [...userIds, '7']) assert.notEqual(later.userRevokedAt(userId), 0, JSON.stringify(userId));
+    assert.equal(later.userRevokedAt('e\u0301'), 0, 'compared as given: no normalization');
+    await Promise.all([writer.close(), later.close()]);
   });
 
   it('prefixes keep fleets apart', async () => {

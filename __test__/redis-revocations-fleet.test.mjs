@@ -95,7 +95,7 @@ describe('redisRevocations across processes', { skip: !redisInstalled() && notIn
     assert.equal(await noneRefuse([late], [newId()]), true);
   });
 
-  it('entries expire from every mirror; in Redis, with the hour they fall in', async () => {
+  it('entries expire from every mirror', async () => {
     const id = newId();
     const until = Date.now() + 1500;
     await a.call('revoke', id, until);
@@ -104,23 +104,11 @@ describe('redisRevocations across processes', { skip: !redisInstalled() && notIn
       const users = await Promise.all(workers.map((w) => w.call('userRevokedAt', ['short-lived'])));
       return (await allRefuse(workers, [id])) && users.every(([at]) => at > 0);
     });
+    assert.ok((await storedSessionIds(admin)).has(id));
     await eventually('the entries to expire in every process', async () => {
       const users = await Promise.all(workers.map((w) => w.call('userRevokedAt', ['short-lived'])));
       return (await noneRefuse(workers, [id])) && users.every(([at]) => at === 0);
     });
-    // Sessions: the string of the hour `until` falls in expires at that hour's end.
-    const end = Math.ceil(until / 3600_000) * 3600_000;
-    assert.ok((await storedSessionIds(admin)).has(id));
-    const ttl = await admin.pttl(`kss:revocations:sessions:${end}`);
-    assert.ok(ttl > 0 && ttl <= end - Date.now() + 1000, `expires in ${ttl} ms, at the end of its hour`);
-    // Users: an expired entry leaves Redis at the next write.
-    const members = await admin.zrange('kss:revocations:users', 0, -1);
-    assert.ok(members.some((m) => m.endsWith(':short-lived')));
-    const next = newId();
-    await c.call('revoke', next);
-    await eventually('the next write to be stored', async () => (await c.call('settled')).length === 3);
-    assert.ok(!(await admin.zrange('kss:revocations:users', 0, -1)).some((m) => m.endsWith(':short-lived')));
-    revoked.push(next);
   });
 
   let duringOutage;

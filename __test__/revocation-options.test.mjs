@@ -55,7 +55,7 @@ describe('revocation options', () => {
       assert.throws(() => redisRevocations({ client }), {
         code: 'ERR_REDIS_CLIENT',
         message:
-          /^client must be an ioredis client or a node-redis client \(with call or sendCommand, duplicate and subscribe\), got /,
+          /^client must be an ioredis client or a node-redis client, single or cluster \(with call or sendCommand, and duplicate\), got /,
       });
     }
   });

@@ -10,6 +10,8 @@ const { RevocationSet, isSessionId } = createRequire(import.meta.url)('../lib/re
 
 const newId = () => randomBytes(16).toString('base64url');
 const NOW = Date.UTC(2030, 0, 1);
+/** The slots of a set that holds nothing: every segment at its smallest. */
+const EMPTY_CAPACITY = new RevocationSet().capacity;
 const HOUR = 3600 * 1000;
 const sessionId = fc
   .uint8Array({ minLength: 16, maxLength: 16 })
@@ -82,6 +84,19 @@ describe('RevocationSet', () => {
     assert.equal(isSessionId(id), true);
   });
 
+  it('addAt takes an id inside a longer text, and refuses what is not one', () => {
+    const set = new RevocationSet();
+    const [a, b] = [newId(), newId()];
+    const text = `${a}:${b}`;
+    assert.equal(set.addAt(text, 0, 100), true);
+    assert.equal(set.addAt(text, 23, 100), true);
+    assert.equal(set.has(a, 99_000) && set.has(b, 99_000), true);
+    assert.equal(set.has(a, 100_000), false);
+    assert.equal(set.addAt(text, 20, 100), false, 'a colon inside: not base64url throughout');
+    assert.equal(set.addAt(text, 24, 100), false, 'runs past the end');
+    assert.equal(set.size, 2);
+  });
+
   it('refuses an expiry that is not a time before 2106', () => {
     const set = new RevocationSet();
     for (const bad of [Number.NaN, 0, -1, 2 ** 32 * 1000, Number.POSITIVE_INFINITY]) {
@@ -90,52 +105,66 @@ describe('RevocationSet', () => {
     assert.equal(set.size, 0);
   });
 
-  it('grows as a power of two and stays at most half full', () => {
+  it('grows a segment at a time, each at most 5/8 full', () => {
     const set = new RevocationSet();
-    const ids = Array.from({ length: 5000 }, newId);
+    const ids = Array.from({ length: 20_000 }, newId);
     for (const [i, id] of ids.entries()) {
       set.add(id, NOW + HOUR);
-      assert.ok(set.size * 2 <= set.capacity, `${set.size} entries in ${set.capacity} slots`);
-      if (i % 997 === 0) assert.ok(ids.slice(0, i + 1).every((held) => set.has(held, NOW)));
+      assert.ok(set.size * 8 <= set.capacity * 5, `${set.size} entries in ${set.capacity} slots`);
+      if (i % 3989 === 0) assert.ok(ids.slice(0, i + 1).every((held) => set.has(held, NOW)));
     }
-    assert.equal(set.size, 5000);
-    assert.equal(set.capacity & (set.capacity - 1), 0);
+    assert.equal(set.size, 20_000);
+    assert.ok(set.capacity > EMPTY_CAPACITY);
     assert.ok(ids.every((id) => set.has(id, NOW)));
   });
 
-  it('leaves a table whose expired entries are under a quarter as it is', () => {
+  it('never rebuilds more than one segment at once: growth copies a small share of the entries', () => {
     const set = new RevocationSet();
+    const ids = Array.from({ length: 50_000 }, newId);
+    let largestGrowth = 0;
+    for (const id of ids) {
+      const before = set.capacity;
+      set.add(id, NOW + HOUR);
+      largestGrowth = Math.max(largestGrowth, set.capacity - before);
+    }
+    // A whole-table rebuild would add at least as many slots as there are entries.
+    assert.ok(largestGrowth * 20 < set.size, `grew by ${largestGrowth} slots at once for ${set.size} entries`);
+  });
+
+  it('leaves a segment whose expired entries are under a quarter as it is', () => {
+    const set = new RevocationSet();
+    // About 40 live entries a segment: the few expired ones are far under a quarter of any.
     for (let i = 0; i < 10; i++) set.add(newId(), NOW + HOUR);
-    const ids = Array.from({ length: 40 }, newId);
+    const ids = Array.from({ length: 10_000 }, newId);
     for (const id of ids) set.add(id, NOW + 5 * HOUR);
     set.prune(NOW + 2 * HOUR);
-    assert.equal(set.size, 50);
+    assert.equal(set.size, 10_010);
     assert.ok(ids.every((id) => set.has(id, NOW + 2 * HOUR)));
   });
 
   it('prunes expired entries, keeps the live ones, and shrinks back', () => {
     const set = new RevocationSet();
-    const shortLived = Array.from({ length: 4000 }, newId);
+    const shortLived = Array.from({ length: 40_000 }, newId);
     const longLived = Array.from({ length: 100 }, newId);
     for (const id of shortLived) set.add(id, NOW + HOUR);
     for (const id of longLived) set.add(id, NOW + 5 * HOUR);
     const grown = set.byteLength;
     set.prune(NOW + 2 * HOUR);
     assert.equal(set.size, 100);
-    assert.ok(set.byteLength <= grown / 16, `${set.byteLength} bytes after pruning, ${grown} before`);
+    assert.ok(set.byteLength <= grown / 8, `${set.byteLength} bytes after pruning, ${grown} before`);
     assert.ok(longLived.every((id) => set.has(id, NOW + 2 * HOUR)));
     assert.ok(shortLived.every((id) => !set.has(id, NOW)));
     set.prune(NOW + 6 * HOUR);
     assert.equal(set.size, 0);
-    assert.equal(set.capacity, 16);
+    assert.equal(set.capacity, EMPTY_CAPACITY);
   });
 
   it('makes room by dropping expired entries when full, before it grows', () => {
     const set = new RevocationSet();
     const live = newId();
     set.add(live, Date.now() + HOUR);
-    for (let i = 0; i < 400; i++) set.add(newId(), Date.now() - 5000);
-    assert.equal(set.capacity, 16);
+    for (let i = 0; i < 40_000; i++) set.add(newId(), Date.now() - 5000);
+    assert.equal(set.capacity, EMPTY_CAPACITY);
     assert.equal(set.has(live), true);
   });
 
@@ -187,7 +216,7 @@ describe('RevocationSet', () => {
           const live = entries.filter(([, hours]) => hours > at);
           // Rebuilt without the expired entries, or left as it was while they are under a quarter.
           assert.ok(set.size === live.length || (set.size - live.length) * 4 < set.size, `${set.size} ${live.length}`);
-          assert.ok(set.size * 2 <= set.capacity);
+          assert.ok(set.size * 8 <= set.capacity * 5);
           for (const [id, hours] of entries) assert.equal(set.has(id, NOW + at * HOUR), hours > at);
         },
       ),

@@ -7,6 +7,7 @@
 // redisRevocations comes from, by default this package's index.cjs; a copy of lib/ that sees only
 // node-redis (helpers.mjs `isolatedLib`) makes `{ url }` take node-redis.
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ function serve([variant, url, module = fileURLToPath(new URL('../index.cjs', imp
   const client = how === 'client' ? appClient(library, url) : undefined;
   const revocations = redisRevocations(client ? { client } : { url });
   const writes = [];
+  let churning;
   const ops = {
     /** Revokes; says when (`at`) and whether this process refused the id before the write settled. */
     revoke(id, until) {
@@ -54,6 +56,17 @@ function serve([variant, url, module = fileURLToPath(new URL('../index.cjs', imp
     userRevokedAt: (userIds) => userIds.map((userId) => revocations.userRevokedAt(userId)),
     loaded: () => revocations.loaded,
     ready: () => revocations.ready.then(() => revocations.loaded),
+    /** Revokes `rate` random sessions a second from now on, in a batch every 10 ms (0 stops). */
+    churn(rate) {
+      clearInterval(churning);
+      if (rate > 0) {
+        churning = setInterval(() => {
+          for (let i = 0; i < rate / 100; i++)
+            revocations.revoke(randomBytes(16).toString('base64url')).catch(() => {});
+        }, 10);
+      }
+      return rate;
+    },
     /** Polls the mirror every millisecond and reports when each of `ids` is first refused. */
     watch(ids) {
       const waiting = new Set(ids);
@@ -68,6 +81,7 @@ function serve([variant, url, module = fileURLToPath(new URL('../index.cjs', imp
       return ids.length;
     },
     async close() {
+      clearInterval(churning);
       await revocations.close();
       // At once: node-redis's graceful close() waits forever for commands queued while it reconnects.
       if (client && library === 'ioredis') client.disconnect();

@@ -4,13 +4,17 @@
 // processes one at a time through every phase of benches/fleet/phases.mjs. Counts what each
 // answer means (benches/fleet/tally.mjs) and records the result in BENCHMARKS.md.
 //   node benches/fleet.mjs [--users 1000] [--seconds 60] [--window 200] [--direct-rotation]
+//   node benches/fleet.mjs --faults [--users 120] [--fault <part of a fault's name>]
 // Fails (exit 1) when a count that must be 0 is not. `--direct-rotation` leaves out the phase that
-// makes the new key known before it seals, to show what that phase prevents.
+// makes the new key known before it seals, to show what that phase prevents. `--faults` runs the
+// fault matrix instead (benches/fleet/faults.mjs): revocations through every Redis fault, each on a
+// fresh server; the whole matrix is recorded in BENCHMARKS.md, a single `--fault` only printed.
 import { parseArgs } from 'node:util';
 import { startRedis } from '../__test__/servers.mjs';
 import { generateKey } from '../index.mjs';
 import { startNode } from './fleet/app.mjs';
 import { cookieInspector } from './fleet/cookies.mjs';
+import { FAULTS_TITLE, failures, faultReport, runFaults } from './fleet/faults.mjs';
 import { createFront } from './fleet/front.mjs';
 import { COOKIE, PHASES } from './fleet/phases.mjs';
 import { createTally, mustBeZero } from './fleet/tally.mjs';
@@ -48,7 +52,7 @@ export async function runFleet({ users = 1000, seconds = 60, window = 200, phase
     return node;
   };
   const stop = async (node) => {
-    tally.appErrors(node.label, await node.stop());
+    tally.appErrors(node.label, (await node.stop()).errors);
     running.delete(node);
   };
   // The first phase, each replacement, and the last phase fully deployed, for as long each.
@@ -153,6 +157,19 @@ const DIRECT =
 
 const EXPLANATION = `Expected non-zero counts. **Signed out, sealed only with K1**: the last phase drops K1, so a cookie sealed with it and never re-sealed by a process holding K2 (the sleepers, who sign in at the start and come back only after the deploy, and any steady user idle through the whole [K2, K1] phase) starts a fresh session, as README's key rotation says; the driver counts an answer here only when the cookie sent opens with K1 and not K2 and the process that answered holds no K1. **Logout served by koa-encrypted-session**: it has no revocations, so ctx.session = null there clears the browser's cookie and nothing else; every copy keeps working everywhere until it expires. **Replay answered by koa-encrypted-session**: its processes check no revocations, so while they serve (phases 0 and 1) a revoked cookie sent to one is accepted. **An older cookie koa-encrypted-session sealed from scratch**: a legacy cookie without this package's metadata is adopted with an id derived from its nonce (README, Cookie formats); when a user signed in on koa-encrypted-session and browsed there before reaching an upgraded process, the logout revokes the id of the cookie that process adopted, and a copy from before that (another nonce, so another id) still opens. The driver counts a replay here only when the process that accepted it is upgraded, reports a session id other than the one the logout ended, and the copy, opened as koa-encrypted-session opens it, carries no \`$kss\` member. All three stop once no process runs koa-encrypted-session and its cookies have expired, or at once with \`acceptKoaEncryptedSession: false\`.`;
 
+/** Runs the fault matrix, prints it, and records it when it ran whole. */
+async function faultMatrix({ users, only }) {
+  const rows = await runFaults({
+    users,
+    only,
+    onRow: (row) => console.error(`${row.fault}: ${JSON.stringify(row)}`),
+  });
+  const report = faultReport(rows, { users });
+  console.log(report);
+  if (!only) await recordSection(FAULTS_TITLE, report);
+  if (failures(rows).length > 0) process.exitCode = 1;
+}
+
 const isMain = process.argv[1] === new URL(import.meta.url).pathname;
 if (isMain) {
   const { values } = parseArgs({
@@ -161,8 +178,14 @@ if (isMain) {
       seconds: { type: 'string' },
       window: { type: 'string' },
       'direct-rotation': { type: 'boolean' },
+      faults: { type: 'boolean' },
+      fault: { type: 'string' },
     },
   });
+  if (values.faults || values.fault) {
+    await faultMatrix({ users: Number(values.users ?? 120), only: values.fault });
+    process.exit();
+  }
   const result = await runFleet({
     users: Number(values.users ?? 1000),
     seconds: Number(values.seconds ?? 60),

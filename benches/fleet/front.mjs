@@ -115,6 +115,21 @@ export function createFront({ cookieName, concurrency }) {
         release();
       }
     },
+    /**
+     * Sends a request to `node` (one behind the front) once a slot is free.
+     * @param {{ url: string }} node
+     * @param {string} path
+     * @param {{ method?: string, cookie?: string, json?: object }} [init]
+     * @returns {Promise<Answer>}
+     */
+    async requestTo(node, path, init = {}) {
+      await slot();
+      try {
+        return await send(node, path, init);
+      } finally {
+        release();
+      }
+    },
     /** Closes the front's connections. */
     close() {
       agent.destroy();

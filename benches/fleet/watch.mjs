@@ -1,28 +1,48 @@
-// The fleet proof driver's own view of the revocations the processes share: it subscribes to
-// redisRevocations' channel as each process does, and notes when each session id was published
-// (README, Logout that ends the session: each revocation is published on `<prefix>events`).
+// The fleet proof driver's own view of the revocations the processes share: it follows
+// redisRevocations' stream as each process does (docs/revocations.md, what Redis holds), and
+// notes when each session id reached Redis.
 import Redis from 'ioredis';
 
-const CHANNEL = 'kss:revocations:events';
+const STREAM = 'kss:revocations:stream';
+/** A session in an entry's `s` field: its 22-character id, then 8 hex digits of its expiry. */
+const SESSION_WIDTH = 30;
 
-/** Subscribes to the revocations published on the Redis at `url`. */
+/** Follows the revocations stream on the Redis at `url`. */
 export async function watchRevocations(url) {
-  const subscriber = new Redis(url);
-  /** When each session id was published (performance.now()). */
+  const reader = new Redis(url, { maxRetriesPerRequest: null }).on('error', () => {});
+  /** When each session id reached Redis (performance.now()). */
   const seen = new Map();
   const waiting = new Map();
-  subscriber.on('message', (_channel, text) => {
-    const at = performance.now();
-    for (const [, id] of JSON.parse(text).s) {
+  let following = true;
+  let last = '0-0';
+  const record = (fields, at) => {
+    const s = fields.indexOf('s') > 0 ? fields[fields.indexOf('s') + 1] : '';
+    for (let i = 0; i < s.length; i += SESSION_WIDTH) {
+      const id = s.slice(i, i + 22);
+      if (seen.has(id)) continue;
       seen.set(id, at);
       for (const resolve of waiting.get(id) ?? []) resolve(at);
       waiting.delete(id);
     }
-  });
-  await subscriber.subscribe(CHANNEL);
+  };
+  const follow = async () => {
+    while (following) {
+      try {
+        const reply = await reader.xread('BLOCK', 1000, 'STREAMS', STREAM, last);
+        const at = performance.now();
+        for (const [id, fields] of reply?.[0][1] ?? []) {
+          last = id;
+          record(fields, at);
+        }
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  };
+  const done = follow();
   return {
     /**
-     * Resolves with when session `id` was published, or undefined if it was not within `timeout` ms.
+     * Resolves with when session `id` reached Redis, or undefined if it did not within `timeout` ms.
      * @param {string} id
      * @param {number} timeout
      */
@@ -30,13 +50,17 @@ export async function watchRevocations(url) {
       if (seen.has(id)) return Promise.resolve(seen.get(id));
       return new Promise((resolve) => {
         const timer = setTimeout(resolve, timeout);
-        const done = (at) => {
+        const resolved = (at) => {
           clearTimeout(timer);
           resolve(at);
         };
-        waiting.set(id, [...(waiting.get(id) ?? []), done]);
+        waiting.set(id, [...(waiting.get(id) ?? []), resolved]);
       });
     },
-    close: () => subscriber.disconnect(),
+    async close() {
+      following = false;
+      reader.disconnect();
+      await done;
+    },
   };
 }

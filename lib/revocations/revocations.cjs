@@ -3,54 +3,20 @@
 // Revocations: which sessions and users have been signed out, held in memory (the mirror) so that
 // checking a cookie never waits on anything. Only logouts are stored, never sessions, and each only
 // until the cookies it stops would have expired anyway. `memoryRevocations` serves one process;
-// `redisRevocations` (redis-revocations.cjs) shares the same interface across a fleet.
+// `redisRevocations` (redis.cjs) shares the same interface across a fleet.
 
 const { codedError, describe } = require('../errors.cjs');
 const { kinds, readOptions, ONE_DAY } = require('../options.cjs');
-const { RevocationSet, isSessionId } = require('./revocation-set.cjs');
+const { Mirror, MAX_UNTIL } = require('./mirror.cjs');
+const { isSessionId } = require('./revocation-set.cjs');
 
 /** Options both backends take: `horizon`, the default lifetime of an entry (as koa-session's default maxAge). */
 const REVOCATION_OPTIONS = { horizon: kinds.duration(ONE_DAY) };
 /** How often the mirror drops expired entries. */
 const PRUNE_INTERVAL = 60 * 1000;
-/** The mirror keeps expiries in 32-bit seconds. */
-const MAX_UNTIL = 0xffffffff * 1000;
+/** 2001-01-01 in ms: an `until` before it is a time in seconds (a JWT habit), or no time at all. */
+const EARLIEST_UNTIL = Date.UTC(2001, 0, 1);
 const BRAND = Symbol('koa-sodium-session revocations');
-
-/**
- * What this process knows to be revoked: session ids (in a compact set) and, per user, the latest
- * time before which every session of theirs is revoked.
- */
-class Mirror {
-  sessions = new RevocationSet();
-  /** @type {Map<string, { at: number, until: number }>} */
-  users = new Map();
-
-  /** Holds session `id` until `until` (ms); an entry already expired at `now` is not kept. */
-  addSession(id, until, now) {
-    if (until > now && until <= MAX_UNTIL) this.sessions.add(id, until);
-  }
-
-  /** Records that `userId`'s sessions issued before `at` are revoked until `until` (ms). */
-  addUser(userId, at, until, now) {
-    if (!(until > now)) return;
-    const entry = this.users.get(userId);
-    if (!entry) {
-      this.users.set(userId, { at, until });
-      return;
-    }
-    // The latest logout stops everything an earlier one did; keeping the later expiry too only
-    // refuses more, never less.
-    entry.at = Math.max(entry.at, at);
-    entry.until = Math.max(entry.until, until);
-  }
-
-  /** Drops what expired at `now`. */
-  prune(now) {
-    this.sessions.prune(now);
-    for (const [userId, entry] of this.users) if (!(entry.until > now)) this.users.delete(userId);
-  }
-}
 
 /**
  * Checks a session id and returns it.
@@ -74,8 +40,29 @@ function toSessionId(sessionId) {
  */
 function toUserId(userId) {
   if (typeof userId === 'number' && Number.isFinite(userId)) return String(userId);
-  if (typeof userId === 'string' && userId.length > 0) return userId;
+  if (typeof userId === 'string' && userId.length > 0 && userId.isWellFormed()) return userId;
+  if (typeof userId === 'string' && userId.length > 0) {
+    // Redis stores text as UTF-8, where a lone surrogate becomes U+FFFD: a process loading it
+    // would not refuse the user the app named.
+    throw codedError(
+      TypeError,
+      'ERR_USER_ID',
+      `user id must be well-formed text, got a string with a lone surrogate (UTF-16 code unit 0x${loneSurrogate(userId)}), which cannot be stored as UTF-8`,
+    );
+  }
   throw codedError(TypeError, 'ERR_USER_ID', `user id must be a non-empty string or a number, got ${describe(userId)}`);
+}
+
+/** The first lone surrogate of `text`, in hex. */
+function loneSurrogate(text) {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    const high = unit >= 0xd800 && unit <= 0xdbff;
+    const next = text.charCodeAt(i + 1);
+    if (high && next >= 0xdc00 && next <= 0xdfff) i++;
+    else if (unit >= 0xd800 && unit <= 0xdfff) return unit.toString(16);
+  }
+  return '';
 }
 
 /**
@@ -87,11 +74,17 @@ function toUserId(userId) {
  */
 function toUntil(until, now, horizon) {
   if (until === undefined) return Math.min(now + horizon, MAX_UNTIL);
-  if (typeof until !== 'number' || Number.isNaN(until) || until < 0) {
+  if (typeof until !== 'number' || Number.isNaN(until) || until < EARLIEST_UNTIL) {
+    const got =
+      typeof until !== 'number'
+        ? describe(until)
+        : until >= 0
+          ? `${until}, before 2001 in ms (a time in seconds?)`
+          : until;
     throw codedError(
       typeof until === 'number' ? RangeError : TypeError,
       'ERR_UNTIL',
-      `until must be a time in ms since the epoch, such as Date.now() + 3600000, got ${typeof until === 'number' ? until : describe(until)}`,
+      `until must be a time in ms since the epoch, such as Date.now() + 3600000, got ${got}`,
     );
   }
   return Math.min(until, MAX_UNTIL);
@@ -108,7 +101,7 @@ function createRevocations(settings, connect) {
   const mirror = new Mirror();
   const state = { horizon: settings.horizon, closed: false };
   const backend = connect(mirror);
-  const pruning = setInterval(() => mirror.prune(Date.now()), PRUNE_INTERVAL).unref();
+  const pruning = setInterval(() => mirror.prune(), PRUNE_INTERVAL).unref();
   const closedError = () =>
     codedError(Error, 'ERR_REVOCATIONS_CLOSED', 'revocations are closed: close() was called, nothing more is stored');
 
