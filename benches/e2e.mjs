@@ -40,8 +40,9 @@ async function cookieFor(url, size) {
 }
 
 /**
- * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, samples, cpuUs, errors }`
- * (`samples`: req/s, one per round, in round order).
+ * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, samples, cpuUs,
+ * cpuSamples, errors }` (`samples`: req/s, `cpuSamples`: server CPU µs per request, one per round,
+ * in round order).
  * @param {{ rounds?: number, seconds?: number, sizes?: number[] }} options
  */
 export async function runE2eBench({ rounds = 5, seconds = 4, sizes = [20, 1000] } = {}) {
@@ -74,6 +75,7 @@ export async function runE2eBench({ rounds = 5, seconds = 4, sizes = [20, 1000] 
         reqsMax: Math.max(...s.reqs),
         samples: s.reqs,
         cpuUs: median(s.cpu),
+        cpuSamples: s.cpu,
         errors: s.errors,
       });
     }
