@@ -129,7 +129,8 @@ describe('no panics, only coded errors', () => {
           `compact ${label(value)}`,
         );
       }
-      if (typeof value !== 'number') {
+      // Deno's Node-API reads undefined as 0 where Node refuses it: the JS layer always passes a number.
+      if (typeof value !== 'number' && value !== undefined) {
         coded(
           await errorOf(() => native.createCookieKeyring([key], 'koa.sess', true, value, 0)),
           `maxValueChars ${label(value)}`,

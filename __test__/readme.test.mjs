@@ -49,12 +49,16 @@ http.Server.prototype.listen = function (...args) {
 };
 `;
 
-/** Runs block `file`; its exit status and what it printed. */
+/** What runs the blocks: this runtime, or under Deno (which has no `--import`) the `node` on PATH. */
+const runtime = globalThis.Deno ? 'node' : process.execPath;
+
+/** Runs block `file`; its exit status and what it printed. Killed if it has not ended within a minute. */
 async function run(file, env) {
-  const child = spawn(process.execPath, ['--import', './client.mjs', file], {
+  const child = spawn(runtime, ['--import', './client.mjs', file], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
   });
   let out = '';
   let err = '';
