@@ -66,8 +66,8 @@ declare namespace encryptedSession {
     maxCookies?: number | undefined;
     /**
      * The most of the Cookie header a split session may take, name=value pairs included, so that
-     * requests stay under what proxies accept; default the larger of `maxCookieBytes` and a share
-     * of a typical proxy's header limit.
+     * requests stay under what proxies accept (nginx refuses a header line past 8 KiB); default
+     * 6144, and with the middleware at least `maxCookieBytes`.
      */
     maxTotalCookieBytes?: number | undefined;
   }
@@ -133,7 +133,9 @@ declare namespace encryptedSession {
 
   /** koa-session's `externalKey`: reads and writes a store's session id somewhere other than the cookie. */
   export interface ExternalKey<StateT = Koa.DefaultState, ContextT = Koa.DefaultContext> {
+    /** The session id the request carries, if any. */
     get(ctx: Koa.ParameterizedContext<StateT, ContextT>): string | undefined;
+    /** Hands the client the session id to send back. */
     set(ctx: Koa.ParameterizedContext<StateT, ContextT>, value: string): void;
   }
 
@@ -221,7 +223,9 @@ declare namespace encryptedSession {
 
   /** One cookie `encodeCookies` returns, so that any framework can set it. */
   export interface SessionCookie {
+    /** `key`, or `key.1`, `key.2`, … for the further parts of a split session. */
     name: string;
+    /** The cookie's value, to set as it is. */
     value: string;
   }
 
@@ -245,12 +249,15 @@ declare namespace encryptedSession {
 
   /** Emitted on the app as `session:rejected` when a cookie or stored value is refused (never with its contents, which may be an attacker's). */
   export interface SessionRejectedEvent {
+    /** The request that carried it. */
     ctx: Koa.Context;
+    /** Why it was refused. */
     reason: SessionRefusalReason;
   }
 
   /** Emitted on the app as `session:too-large` before saving throws `ERR_SESSION_TOO_LARGE`, so the app can log what grew. */
   export interface SessionTooLargeEvent {
+    /** The request whose session was not saved. */
     ctx: Koa.Context;
     /** Bytes the session would take. */
     size: number;
@@ -326,13 +333,16 @@ declare namespace encryptedSession {
    * any store typed by @types/koa-session, whose `destroy` takes only the key.
    */
   export interface SessionStore {
+    /** The value stored under `key`, or undefined (or null) when there is none. */
     get(key: string, maxAge: StoreMaxAge, options: { rolling: boolean | undefined; ctx: Koa.Context }): unknown;
+    /** Stores `value` under `key` for `maxAge` (plus the margin koa-session adds). */
     set(
       key: string,
       value: unknown,
       maxAge: StoreMaxAge,
       options: { rolling: boolean | undefined; changed: boolean; ctx: Koa.Context },
     ): unknown;
+    /** Deletes the value under `key`; koa-session passes `{ ctx }`, which `encryptedStore`'s needs. */
     destroy(key: string, options?: { ctx: Koa.Context }): unknown;
   }
 

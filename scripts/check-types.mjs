@@ -5,7 +5,7 @@
 // package as npm installs it. Each run also checks that @types/koa-session was, or was not, part of
 // the program, so that a variant cannot pass by testing the other one.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -59,6 +59,9 @@ function projectWithoutKoaTypes() {
 }
 
 const failures = [];
+if (!existsSync(join(root, 'node_modules', '@types', 'koa-redis'))) {
+  failures.push('@types/koa-redis (a devDependency) is not installed: run npm install');
+}
 for (const { config, koaSession } of CONFIGS) {
   const problems = check(join('types-test', config), root, koaSession);
   console.log(`${problems.length === 0 ? 'ok    ' : 'FAILED'} types-test/${config}`);

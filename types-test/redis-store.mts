@@ -7,7 +7,8 @@ import encryptedSession, { encryptedStore, redisRevocations } from 'koa-sodium-s
 
 const app = new Koa();
 const secretKey = process.env.SESSION_SECRET_KEY;
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = new Redis(redisUrl); // the app's own client, which redisRevocations shares
 const revocations = redisRevocations({ client: redis });
 
 app.use(
@@ -16,7 +17,7 @@ app.use(
       key: 'session',
       maxAge: 24 * 3600 * 1000,
       secretKey,
-      store: encryptedStore(koaRedis({ client: redis }), { secretKey }),
+      store: encryptedStore(koaRedis({ url: redisUrl }), { secretKey }),
       revocations,
       userKey: 'userId',
     },
