@@ -1,25 +1,36 @@
+// The ESM view of index.d.cts: the same declarations, re-exported, so the two cannot drift.
 import encryptedSession from './index.cjs';
 
 export type {
   Codec,
   CodecOptions,
+  CookieAttributes,
   CookieFormat,
   CookieRefusalReason,
   CookieRefusedError,
   EncryptedSessionOptions,
   EncryptedStoreOptions,
+  ExternalKey,
   KeyOptions,
+  KoaSessionOptions,
+  MaxAge,
   OptionErrorCode,
+  PeerSession,
   RedisClientLike,
   RedisRevocationOptions,
+  RedisRevocationSettings,
   RevocationErrorCode,
   RevocationOptions,
   Revocations,
   RuntimeErrorCode,
   SecretKey,
+  Session,
+  SessionCookie,
+  SessionRefusalReason,
   SessionRejectedEvent,
   SessionStore,
   SessionTooLargeEvent,
+  StoreMaxAge,
 } from './index.cjs';
 export {
   createCodec,
