@@ -126,7 +126,11 @@ describe('demo: notes past one cookie', () => {
   it('a session that outgrows one cookie is kept in several, and the dashboard lists each', async () => {
     const agent = request.agent(createApp({ secretKey: KEY }).callback());
     await login(agent).expect(200);
-    await agent.post('/notes').type('form').send({ note: 'y'.repeat(3000) }).expect(302);
+    await agent
+      .post('/notes')
+      .type('form')
+      .send({ note: 'y'.repeat(3000) })
+      .expect(302);
     const page = (await agent.get('/dashboard').expect(200)).text;
     assert.deepEqual(textsOf(page, 'cookie-name'), ['demo.sid', 'demo.sid.1']);
     assert.deepEqual(textsOf(page, 'cookie-format'), ['compact (v2), part 1 of 2', 'compact (v2), part 2 of 2']);

@@ -132,6 +132,8 @@ describe('README code blocks', () => {
         target: 'es2022',
         ...(resolution === 'node16' ? { module: 'node16' } : { module: 'esnext', moduleResolution: 'bundler' }),
         types: ['node'],
+        // @types/koa-redis reads redis 2's types, which this checkout's node-redis 6 would shadow.
+        paths: { redis: [join(root, 'node_modules', '@types', 'redis')] },
       };
       const files = scripts.map(({ file }) => file);
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files }));
