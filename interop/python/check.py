@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -43,6 +44,21 @@ def check_generated() -> None:
         on_disk == make_vectors.render(make_vectors.build()) + "\n",
         "docs/vectors.json is not what make_vectors.py makes: run it and commit the result",
     )
+
+
+def check_doc(vectors: dict) -> int:
+    """The cookies docs/format.md shows are vectors, and so is each plaintext it gives."""
+    doc = (make_vectors.ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    cookies = {vector["cookie"]: vector for vector in vectors["cookies"]}
+    shown = re.findall(r"^(v2\.[\w-]{40,}|[\w%]{40,}%3B[\w%]+)$", doc, re.M)
+    for cookie in shown:
+        vector = cookies.get(cookie)
+        expect(vector is not None, f"docs/format.md shows a cookie that is no vector: {cookie}")
+        if vector:
+            plaintext = vector["sealed"]["plaintext"]
+            expect(f"plaintext {plaintext}" in doc, f"docs/format.md: the plaintext of {vector['name']}")
+    expect(len(shown) >= 2, "docs/format.md shows its example cookies")
+    return len(shown)
 
 
 def keys_of(vectors: dict, labels) -> list[bytes]:
@@ -244,6 +260,7 @@ def main() -> int:
     check_generated()
     count = check_vectors(vectors)
     print(f"python reader: {count} vectors of docs/vectors.json checked")
+    print(f"python reader: {check_doc(vectors)} example cookies of docs/format.md are vectors")
     check_key_derivation(vectors)
     print(f"python reader: {len(vectors['key_derivation'])} Argon2id key derivations checked")
     crossed = check_with_package()
