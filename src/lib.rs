@@ -8,6 +8,8 @@
 
 mod codec;
 mod error;
+#[cfg(test)]
+mod format_vectors;
 mod guarded;
 mod hot_path;
 mod key;

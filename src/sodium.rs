@@ -269,20 +269,38 @@ pub fn wipe(buf: &mut [u8]) {
 }
 
 /// Tests only: libsodium's own OS random source (`randombytes_sysrandom`) behind a counter of
-/// the calls made on each thread, so tests can check that sealing asks it every time.
+/// the calls made on each thread, so tests can check that sealing asks it every time; and, for
+/// the test vectors (`format_vectors`), bytes a test gives in place of the OS's.
 #[cfg(test)]
 pub mod counting_source {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
 
     use libsodium_sys as ffi;
 
     thread_local! {
         static CALLS: Cell<u64> = const { Cell::new(0) };
+        static SCRIPTED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
 
     /// Calls this thread has made for random bytes since it started.
     pub fn calls() -> u64 {
         CALLS.get()
+    }
+
+    /// Runs `f` with this thread's next read of random bytes answered with `bytes` (a nonce, for
+    /// sealing a test vector byte for byte), and checks that it was asked for exactly those.
+    pub fn scripted<T>(bytes: &[u8], f: impl FnOnce() -> T) -> T {
+        SCRIPTED.with_borrow_mut(|scripted| {
+            scripted.clear();
+            scripted.extend_from_slice(bytes);
+        });
+        let result = f();
+        let left = SCRIPTED.with_borrow_mut(std::mem::take);
+        assert!(
+            left.is_empty(),
+            "the scripted random bytes were not read as one call"
+        );
+        result
     }
 
     unsafe extern "C" fn name() -> *const std::ffi::c_char {
@@ -298,6 +316,19 @@ pub mod counting_source {
 
     unsafe extern "C" fn buf(out: *mut std::ffi::c_void, size: usize) {
         CALLS.set(CALLS.get() + 1);
+        let served = SCRIPTED.with_borrow_mut(|scripted| {
+            if scripted.len() != size {
+                return false; // not the read scripted: the OS answers (and `scripted` reports it)
+            }
+            // SAFETY: `out` is writable for `size` bytes as our caller promised, and `scripted`
+            // holds exactly `size`.
+            unsafe { std::ptr::copy_nonoverlapping(scripted.as_ptr(), out.cast::<u8>(), size) };
+            scripted.clear();
+            true
+        });
+        if served {
+            return;
+        }
         // SAFETY: the sysrandom implementation is a static libsodium never changes; its `buf`
         // is set, and `out` is writable for `size` bytes as our own caller promised.
         unsafe {
