@@ -185,6 +185,13 @@ describe('split sessions within every budget', () => {
     assert.deepEqual(app.rejected, ['chunks', 'oversized']);
   });
 
+  it('a single cookie longer than one cookie may be is refused before any work, whatever maxCookies allows', async () => {
+    const app = appWith({ maxCookies: 4 });
+    await visit(app, '/', { 'koa.sess': `v2.${'A'.repeat(9000)}` });
+    await nextTurn();
+    assert.deepEqual(app.rejected, ['oversized']);
+  });
+
   it('with partitioned cookies, a total past the 10 KiB a partition holds is refused at start', () => {
     const app = new Koa();
     assert.throws(
@@ -291,5 +298,15 @@ describe('createCodec with several cookies', () => {
     assert.throws(() => codec.decodeCookies((name) => mixed.get(name)), { reason: 'chunks' });
     assert.throws(() => codec.encodeCookies({ data: 'x'.repeat(9000) }, 2000), { code: 'ERR_SESSION_TOO_LARGE' });
     assert.throws(() => codec.encodeCookies({}, 10), { code: 'ERR_INVALID_ARG_TYPE' });
+    const [whole] = [codec.encodeCookies({ data: 'x'.repeat(9000) }, 4000)];
+    const strict = createCodec({
+      secretKey: KEY,
+      key: 'sid',
+      format: 'compact',
+      maxCookies: 4,
+      maxTotalCookieBytes: 6000,
+    });
+    const jar = new Map(whole.map(({ name, value }) => [name, value]));
+    assert.throws(() => strict.decodeCookies((name) => jar.get(name)), { reason: 'oversized' });
   });
 });

@@ -7,6 +7,7 @@
 // apart (and refused before any cryptography) from tampering. docs/format.md has the layout.
 
 const { refusal } = require('./errors.cjs');
+const { MAX_COOKIE_CHARS } = require('./native.cjs');
 
 /** Characters of the tag every part carries: the value's last ones, random in both formats. */
 const TAG_CHARS = 8;
@@ -140,4 +141,15 @@ function partsRefused(err) {
   return refusal('ERR_COOKIE_CHUNKS', 'chunks', `session cookie parts do not open together (${err.message})`);
 }
 
-module.exports = { MAX_PARTS, partsRefused, partName, partsPattern, layOut, partCount, join };
+/**
+ * The refusal of session cookies holding `chars` characters, more than `limit` (by default, what
+ * one cookie may hold): made before any cryptography.
+ * @param {number} chars
+ * @param {number} [limit]
+ */
+function tooLong(chars, limit) {
+  const what = limit === undefined ? `one cookie's ${MAX_COOKIE_CHARS}` : `maxTotalCookieBytes (${limit})`;
+  return refusal('ERR_COOKIE_TOO_LARGE', 'oversized', `session cookies hold ${chars} characters, more than ${what}`);
+}
+
+module.exports = { MAX_PARTS, partsRefused, tooLong, partName, partsPattern, layOut, partCount, join };

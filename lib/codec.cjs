@@ -5,7 +5,7 @@
 // WeakMap keyed by that object, so spreading, binding or copying the codec changes nothing.
 
 const native = require('./native.cjs');
-const { join, layOut, MAX_PARTS, partCount, partName, partsRefused } = require('./chunks.cjs');
+const { join, layOut, MAX_PARTS, partCount, partName, partsRefused, tooLong } = require('./chunks.cjs');
 const { codedError, describe, sessionTooLarge } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keys.cjs');
 const { DEFAULT_COOKIE_NAME, kinds, readOptions } = require('./options.cjs');
@@ -141,6 +141,7 @@ function createCodec(opts) {
     if (first === undefined) return undefined;
     if (typeof first !== 'string' || partCount(first) === 0) return decode(first);
     const value = join(first, (index) => read(partName(values.key, index)), values.maxCookies);
+    if (value.length > values.maxTotalCookieBytes) throw tooLong(value.length, values.maxTotalCookieBytes);
     try {
       return decode(value);
     } catch (err) {

@@ -275,10 +275,9 @@ impl Keyring {
             ascii: false,
         }; // wipes the plaintext if we return early
         let mut token = if key_id.is_none() {
-            let found = metadata::find_legacy_member(
-                &opened.plain[OPENED_PREFIX_BYTES..],
-                self.tag_key(index),
-            )?;
+            let tag_keys = (0..self.key_count()).map(|index| self.tag_key(index));
+            let found =
+                metadata::find_legacy_member(&opened.plain[OPENED_PREFIX_BYTES..], tag_keys)?;
             match found {
                 Some((token, end)) => {
                     opened.plain[OPENED_PREFIX_BYTES + end] = b'}';
@@ -503,6 +502,23 @@ mod tests {
         assert!(cookies(&[1], "b.sess", Format::Legacy)
             .check_legacy_metadata(value)
             .is_err());
+    }
+
+    #[test]
+    fn a_member_left_last_by_a_node_sealing_under_another_key_of_the_ring_verifies() {
+        // Ours under key 1, then opened and sealed again as it was by koa-encrypted-session under
+        // key 2, during a rotation.
+        let ours = seal(&cookies(&[1], "koa.sess", Format::Legacy), br#"{"a":1}"#);
+        let theirs = sealed_by_koa_encrypted_session(2, &legacy_plaintext(&ours, 1), [9; 24]);
+        let ring = cookies(&[2, 1], "koa.sess", Format::Legacy);
+        assert_eq!(
+            open(&ring, &theirs),
+            Ok((r#"{"a":1}"#.into(), token(), false, false))
+        );
+        assert!(matches!(
+            open(&cookies(&[2], "koa.sess", Format::Legacy), &theirs),
+            Err(Error::CookieMetadata(_))
+        ));
     }
 
     #[test]

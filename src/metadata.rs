@@ -152,12 +152,14 @@ pub fn append_legacy_member(
 }
 
 /// Finds the legacy member where this package puts it (last) in the plaintext `text`, checks its
-/// tag, and returns the token and where the member starts, with the comma before it: the text
-/// without the member is `text[..at]` followed by the closing brace. `Ok(None)` when there is no
-/// member there; an error when there is one whose tag does not verify.
-pub fn find_legacy_member(
+/// tag under `tag_keys` (those of every configured key: a koa-encrypted-session node may have
+/// sealed the cookie again under another key of the ring, carrying the member as it was), and
+/// returns the token and where the member starts, with the comma before it: the text without the
+/// member is `text[..at]` followed by the closing brace. `Ok(None)` when there is no member
+/// there; an error when there is one whose tag does not verify.
+pub fn find_legacy_member<'k>(
     text: &[u8],
-    tag_key: &[u8; KEY_BYTES],
+    tag_keys: impl IntoIterator<Item = &'k [u8; KEY_BYTES]>,
 ) -> Result<Option<(Token, usize)>, Error> {
     let member_len = MEMBER_START.len() + LEGACY_VALUE_BYTES + 1; // + the closing quote
     let Some(start) = text.len().checked_sub(member_len + 1) else {
@@ -173,7 +175,7 @@ pub fn find_legacy_member(
         _ => return Ok(None),
     };
     let value = &member[MEMBER_START.len()..member_len - 1];
-    check_legacy_value(value, [tag_key]).map(|token| Some((token, at)))
+    check_legacy_value(value, tag_keys).map(|token| Some((token, at)))
 }
 
 /// The token in a legacy member's `value` if its tag verifies under one of `tag_keys`.
@@ -240,7 +242,7 @@ mod tests {
         ] {
             let text = with_member(json);
             assert!(text.ends_with(b"\"}"));
-            let (token, at) = find_legacy_member(&text, &[1; 32]).unwrap().unwrap();
+            let (token, at) = find_legacy_member(&text, [&[1; 32]]).unwrap().unwrap();
             assert_eq!(&token, TOKEN);
             assert_eq!(&text[..at], kept.as_bytes(), "{json}");
         }
@@ -250,7 +252,7 @@ mod tests {
     fn a_member_sealed_under_another_key_or_name_is_refused() {
         let text = with_member(r#"{"a":1}"#);
         assert!(matches!(
-            find_legacy_member(&text, &[2; 32]),
+            find_legacy_member(&text, [&[2; 32]]),
             Err(Error::CookieMetadata(_))
         ));
     }
@@ -264,13 +266,13 @@ mod tests {
             b"}",
             br#"{"a":1,"_expire":5}"#,
         ] {
-            assert_eq!(find_legacy_member(json, &[1; 32]).unwrap(), None);
+            assert_eq!(find_legacy_member(json, [&[1; 32]]).unwrap(), None);
         }
         // The member in koa-encrypted-session's place (not last) is found by the JS side.
         let mut moved = with_member(r#"{"a":1}"#);
         moved.truncate(moved.len() - 1);
         moved.extend_from_slice(br#","_expire":5}"#);
-        assert_eq!(find_legacy_member(&moved, &[1; 32]).unwrap(), None);
+        assert_eq!(find_legacy_member(&moved, [&[1; 32]]).unwrap(), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 'use strict';
 
 const { codedError, refusal } = require('../errors.cjs');
-const { join, partCount, partName, partsRefused } = require('../chunks.cjs');
+const { join, partCount, partName, partsRefused, tooLong } = require('../chunks.cjs');
+const { MAX_COOKIE_CHARS } = require('../native.cjs');
 const { openValue, sealValue } = require('../sealed.cjs');
 const { idOf, newToken } = require('../token.cjs');
 
@@ -87,19 +88,14 @@ class RequestState {
       this.split = true;
       const read = (index) => this.ctx.cookies.get(partName(key, index), { signed: false });
       const value = join(cookie, read, maxCookies);
-      if (value.length > maxTotalCookieBytes) {
-        throw refusal(
-          'ERR_COOKIE_TOO_LARGE',
-          'oversized',
-          `session cookies hold ${value.length} characters, more than maxTotalCookieBytes (${maxTotalCookieBytes})`,
-        );
-      }
+      if (value.length > maxTotalCookieBytes) throw tooLong(value.length, maxTotalCookieBytes);
       try {
         return openValue(ring, value);
       } catch (err) {
         throw partsRefused(err);
       }
     }
+    if (typeof cookie === 'string' && cookie.length > MAX_COOKIE_CHARS) throw tooLong(cookie.length);
     return openValue(ring, cookie);
   }
 
