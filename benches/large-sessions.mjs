@@ -36,9 +36,10 @@ function codecRounds({ rounds, iterations }) {
   const read = (name) => sealed.get(name);
   const ways = {
     split: {
+      // The cookies come back in the order they were set: part i is the i-th.
       'round trip': () => {
-        const jar = new Map(codec.encodeCookies(session, ROOM).map(({ name, value }) => [name, value]));
-        codec.decodeCookies((name) => jar.get(name));
+        const cookies = codec.encodeCookies(session, ROOM);
+        codec.decodeCookies((name) => cookies[name === 'koa.sess' ? 0 : Number(name.slice(9))]?.value);
       },
       decode: () => codec.decodeCookies(read),
     },
