@@ -104,7 +104,9 @@ function partCount(first) {
  */
 function join(first, read, maxParts) {
   const [head, count, tag] = FIRST.exec(first);
-  const parts = [first.slice(head.length)];
+  // Concatenated, not joined from an array: the native layer copies the string once anyway.
+  let value = first.slice(head.length);
+  let last = value;
   if (Number(count) > maxParts) {
     throw refusal(
       'ERR_COOKIE_CHUNKS',
@@ -121,10 +123,10 @@ function join(first, read, maxParts) {
         `session cookie part ${index} of ${count} is ${typeof part === 'string' ? 'from another save' : 'missing'}`,
       );
     }
-    parts.push(part.slice(TAG_CHARS + 1));
+    last = part.slice(TAG_CHARS + 1);
+    value += last;
   }
-  const value = parts.join('');
-  if (!value.endsWith(tag)) {
+  if (!last.endsWith(tag)) {
     throw refusal('ERR_COOKIE_CHUNKS', 'chunks', `session cookie parts do not end with their tag`);
   }
   return value;

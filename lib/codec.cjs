@@ -1,8 +1,8 @@
 'use strict';
 
 // `createCodec`: the cookie sealing the middleware does, for use without Koa. It keeps no state of
-// its own between calls: the metadata of a session object it opened or sealed travels in a
-// WeakMap keyed by that object, so spreading, binding or copying the codec changes nothing.
+// its own between calls: the metadata of a session object it opened travels with that object (a
+// private field), so spreading, binding or copying the codec changes nothing.
 
 const native = require('./native.cjs');
 const { join, layOut, MAX_PARTS, partCount, partName, partsRefused, tooLong } = require('./chunks.cjs');
@@ -62,8 +62,8 @@ function cookieKeyring(values, options) {
 
 /**
  * The encode/decode pair the middleware seals cookies with, for use without Koa. A session object
- * that `decode` returned, or that `encode` sealed, keeps its metadata (its id and issue time) when
- * encoded again; any other object is sealed as a new session. Inside Koa, use `encryptedSession`,
+ * that `decode` returned keeps its metadata (its id and issue time) when encoded again; any other
+ * object is sealed as a new session. Inside Koa, use `encryptedSession`,
  * which keeps each session's metadata across requests. A `secret` is derived synchronously here
  * (about a second per passphrase); derive it once with `deriveKey` and pass the result as
  * `secretKey` to avoid blocking.
@@ -73,18 +73,14 @@ function createCodec(opts) {
   const { values } = readOptions('createCodec(opts)', opts, CODEC_OPTIONS, { required: 'ERR_OPTIONS_REQUIRED' });
   const policy = sessionPolicy(values);
   const ring = cookieKeyring(values, { sync: true });
-  /** @type {WeakMap<object, string>} each session object's metadata token */
-  const tokens = new WeakMap();
-
   /**
-   * Seals a session object into a cookie value.
+   * Seals a session object into a cookie value: one `decode` returned with its metadata, any
+   * other as a new session.
    * @param {object} session
    */
   function encode(session) {
     checkSession(session);
-    const { token, value } = sealValue(ring, tokens.get(session), session);
-    tokens.set(session, token);
-    return value;
+    return sealValue(ring, SessionToken.of(session), session).value;
   }
 
   /**
@@ -95,8 +91,7 @@ function createCodec(opts) {
   function decode(cookie) {
     const opened = openValue(ring, cookie);
     policy.admit(opened, undefined);
-    tokens.set(opened.session, opened.token);
-    return opened.session;
+    return new SessionToken(opened.session, opened.token);
   }
 
   /**
@@ -150,6 +145,38 @@ function createCodec(opts) {
   }
 
   return { encode, decode, encodeCookies, decodeCookies };
+}
+
+/** A constructor that returns its argument: lets a subclass give an object a private field. */
+class Carrier {
+  constructor(object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the point of this class
+    return object;
+  }
+}
+
+/**
+ * The metadata token of a session object `decode` made, in a private field of that object: no
+ * key, JSON, spread or deep equality shows it, it costs what setting a property does (a WeakMap
+ * entry costs tens of times more, on every decode), and it is found only on objects this module
+ * made, never on the caller's.
+ */
+class SessionToken extends Carrier {
+  #token;
+
+  /**
+   * @param {object} session
+   * @param {string} token
+   */
+  constructor(session, token) {
+    super(session);
+    this.#token = token;
+  }
+
+  /** The token `session` carries, if `decode` made it. */
+  static of(session) {
+    return #token in session ? session.#token : undefined;
+  }
 }
 
 /** The least room for a cookie's value that `encodeCookies` can split a session into. */
