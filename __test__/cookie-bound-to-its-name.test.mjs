@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import legacySession from 'koa-encrypted-session';
 import encryptedSession, { createCodec } from '../index.mjs';
 import { cookieValue, get, KEY, makeApp, sessionCookie } from './helpers.mjs';
 
 /** An app whose session cookie is called `key`; /admin marks the session as an admin's. */
-function appNamed(key, format) {
-  return makeApp(encryptedSession, { secretKey: KEY, key, format }, (ctx) => {
+function appNamed(key, format, { middleware = encryptedSession, ...options } = {}) {
+  return makeApp(middleware, { secretKey: KEY, key, format, ...options }, (ctx) => {
     if (ctx.path === '/admin') ctx.session.admin = true;
     ctx.session.views = (ctx.session.views ?? 0) + 1;
     ctx.body = ctx.session.toJSON();
@@ -31,6 +32,17 @@ describe('a cookie is bound to its name', () => {
       assert.equal((await get(a, '/', `a.sess=${value}`)).body.views, 2, 'it still opens under its own name');
     });
   }
+
+  it("koa-encrypted-session's cookies carry no name: another name opens them, until acceptKoaEncryptedSession: false (SECURITY.md)", async () => {
+    const theirs = appNamed('a.sess', undefined, { middleware: legacySession });
+    const value = cookieValue(sessionCookie(await get(theirs, '/admin'), 'a.sess'));
+    const res = await get(appNamed('b.sess', 'legacy'), '/', `b.sess=${value}`).expect(200);
+    assert.deepEqual(res.body, { admin: true, views: 2 });
+    const strict = appNamed('b.sess', 'legacy', { acceptKoaEncryptedSession: false });
+    const rejected = once(strict, 'session:rejected');
+    assert.deepEqual((await get(strict, '/', `b.sess=${value}`).expect(200)).body, { views: 1 });
+    assert.ok((await rejected)[0].reason);
+  });
 
   it('createCodec binds to its `key` option, koa.sess by default', () => {
     const cookie = createCodec({ secretKey: KEY, format: 'compact' }).encode({ a: 1 });

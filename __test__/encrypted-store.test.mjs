@@ -175,4 +175,28 @@ describe('encryptedStore edge cases', () => {
       /pass it as encryptedSession\(\{ store: encryptedStore\(store, \{ secretKey \}\) \}\)/,
     );
   });
+
+  it('with the app’s own genid, an expired stored session’s metadata does not carry into the fresh one', async () => {
+    const raw = mapStore();
+    let n = 0;
+    const app = makeApp(
+      encryptedSession,
+      { secretKey: KEY, maxAge: 1000, genid: () => `sid-${++n}`, store: encryptedStore(raw, { secretKey: KEY }) },
+      (ctx) => {
+        if (ctx.path === '/login') ctx.session.user = 'alice';
+        ctx.body = { user: ctx.session.user ?? null, id: ctx.sessionId };
+      },
+    );
+    const res = await get(app, '/login');
+    const cookie = sessionCookie(res);
+    const now = Date.now;
+    Date.now = () => now() + 5000; // past maxAge, within the store's extra ten seconds
+    try {
+      const fresh = await get(app, '/', cookie);
+      assert.equal(fresh.body.user, null);
+      assert.notEqual(fresh.body.id, res.body.id, 'a fresh session has a fresh id');
+    } finally {
+      Date.now = now;
+    }
+  });
 });

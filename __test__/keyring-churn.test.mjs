@@ -32,14 +32,17 @@ describe('keyring churn', () => {
     // 186 MB in one run), so there the margin is wider and the guard pages below carry the test.
     const last = rounds.at(-1);
     const before = Math.max(...rounds.slice(1, -1).map(outside));
-    const margin = RUNTIME.startsWith('Deno') ? 128 * MB : 16 * MB;
+    // A slower machine's collector runs later and leaves more behind at a round's end: 48 MB
+    // still catches a leak of the keyrings themselves, which would grow every round.
+    const margin = RUNTIME.startsWith('Deno') ? 128 * MB : 48 * MB;
     assert.ok(
       outside(last) - before < margin,
       `RSS outside the JS heap reached ${mb(outside(last))}, ${mb(outside(last) - before)} over rounds 2 to 4`,
     );
-    // Garbage collection frees dropped keyrings late: tens of thousands may be alive at a time.
-    // A guarded allocation per key would have needed two guard pages each.
-    assert.ok(peakGuard - start.guard < 400, `${peakGuard - start.guard} more guard pages at the peak`);
+    // Garbage collection frees dropped keyrings late: tens of thousands may be alive at a time, at
+    // most all of a round, as in the test below. A guarded allocation per key would have needed
+    // two guard pages each.
+    assert.ok(peakGuard - start.guard < 1000, `${peakGuard - start.guard} more guard pages at the peak`);
     assert.ok(last.guard - start.guard < 8, `${last.guard - start.guard} guard pages left behind`);
   });
 

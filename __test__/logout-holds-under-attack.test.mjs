@@ -100,7 +100,7 @@ describe('logout holds under attack', () => {
     assert.equal(await rejected, 'unbounded');
   });
 
-  it('store: a new session object after logout does not go under the id a copy of the cookie carries', async () => {
+  it('store: a new session object after logout is kept under a new id, never the one a copy of the cookie carries', async () => {
     const raw = mapStore();
     const app = makeApp(
       encryptedSession,
@@ -120,8 +120,11 @@ describe('logout holds under attack', () => {
       },
     );
     const stolen = sessionCookie(await get(app, '/login'));
-    await get(app, '/logout', stolen);
+    const fresh = sessionCookie(await get(app, '/logout', stolen));
+    assert.notEqual(fresh, stolen, 'a new id');
+    assert.deepEqual((await get(app, '/', fresh)).body, { user: null, flash: 'signed out' }, 'the new object is kept');
     assert.deepEqual((await get(app, '/', stolen)).body, { user: null, flash: null });
+    assert.equal(raw.data.size, 1, 'only the new session is stored');
     const signedInAgain = sessionCookie(await get(app, '/login', stolen));
     assert.notEqual(signedInAgain, stolen, 'a new id');
     assert.deepEqual((await get(app, '/', stolen)).body, { user: null, flash: null });

@@ -60,4 +60,14 @@ describe('logout revokes every copy', () => {
       assert.equal(res.body.user, null, `the 30-day copy is refused ${offset / MINUTE} minutes after the logout`);
     }
   });
+
+  it('a logout outlasts a later, longer maxLifetime within the revocations’ horizon', async () => {
+    const revocations = memoryRevocations(); // horizon: a day, more than either lifetime here
+    const before = appWith(revocations, { maxAge: 'session', maxLifetime: 3_600_000 });
+    const copy = sessionCookie(await get(before, '/login'));
+    await get(before, '/logout', copy).expect(200);
+    const after = appWith(revocations, { maxAge: 'session', maxLifetime: 8 * 3_600_000 });
+    const res = await later(2 * 3_600_000, () => get(after, '/', copy));
+    assert.equal(res.body.user, null, 'two hours on, under the longer lifetime, the copy is still refused');
+  });
 });

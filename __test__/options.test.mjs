@@ -34,8 +34,16 @@ describe('construction errors', () => {
   });
 
   it('no key at all', () => {
-    rejects({}, Error, 'ERR_KEY_MISSING', /^secretKey or secret must specified$/);
-    rejects({ secretKey: undefined, secret: null }, Error, 'ERR_KEY_MISSING', /must specified/);
+    const missing =
+      /^secretKey or secret must specified: got secretKey undefined and secret undefined \(is the variable that holds the key set\? `npx gen-key` makes a key\)$/;
+    rejects({}, Error, 'ERR_KEY_MISSING', missing);
+    rejects(
+      { secretKey: undefined, secret: null },
+      Error,
+      'ERR_KEY_MISSING',
+      /got secretKey undefined and secret undefined/,
+    );
+    rejects({ secretKey: [] }, Error, 'ERR_KEY_MISSING', /got secretKey Array and secret undefined/);
   });
 
   it('a key of the wrong length, which koa-encrypted-session accepts and then fails every request with', () => {
@@ -91,6 +99,20 @@ describe('construction errors', () => {
       /^format must be 'legacy' or 'compact', got 'json'$/,
     );
     rejects({ secretKey: KEY, format: 1 }, TypeError, 'ERR_FORMAT', /got number$/);
+  });
+
+  it('a maxAge that is neither a duration in ms nor session, which koa-session would take and misuse', () => {
+    const expected = /^maxAge must be a duration in ms \(a positive number\) or 'session', got /;
+    for (const [maxAge, got] of [
+      ['1d', "'1d'"],
+      [-1, '-1'],
+      [0, '0'],
+      [Number.NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      [{ days: 1 }, 'Object'],
+    ]) {
+      rejects({ secretKey: KEY, maxAge }, TypeError, 'ERR_OPTION_VALUE', new RegExp(`${expected.source}${got}$`));
+    }
   });
 });
 

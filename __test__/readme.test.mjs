@@ -172,6 +172,15 @@ describe('README code blocks', () => {
     }
   });
 
+  it('every figure under Numbers is one BENCHMARKS.md reports', () => {
+    const section = readme.split(/^## Numbers$/m)[1].split(/^## /m)[0];
+    const figures = [...section.matchAll(/\b\d[\d.,]*(?: µs| ms|×)?/g)].map(([figure]) => figure);
+    assert.ok(figures.length >= 10, `${figures.length} figures`);
+    const benchmarks = readFileSync(join(root, 'BENCHMARKS.md'), 'utf8');
+    const missing = figures.filter((figure) => !/^\d{4}$|^\d\.\d\.\d$/.test(figure) && !benchmarks.includes(figure));
+    assert.deepEqual(missing, [], 'figures BENCHMARKS.md does not hold');
+  });
+
   it('the migration diff adds the import the examples use', () => {
     const diff = blocks.find((b) => b.lang === 'diff');
     const added = diff.code

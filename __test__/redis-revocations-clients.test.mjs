@@ -93,14 +93,19 @@ describe('redisRevocations clients', { skip: !redisInstalled() && notInstalled('
       // A server of its own, so that no other test's connections are counted.
       const own = await startRedis();
       const watcher = new Redis(own.url);
-      t.after(() => {
+      const { revocations, client } = ways[name](own.url, {});
+      // Whatever fails first, nothing is left reconnecting (which would keep the file's process alive).
+      t.after(async () => {
+        await revocations.close();
+        if (client instanceof Redis) client.disconnect();
+        else if (client?.isOpen) client.destroy();
         watcher.disconnect();
         own.stop();
       });
-      const { revocations, client } = ways[name](own.url, {});
       await revocations.ready;
       const readyListeners = client?.listenerCount('ready');
-      assert.equal(await connections(watcher), 3, 'the watcher, a main connection and a subscriber');
+      // The reader's connection may still be opening when `ready` settles.
+      await eventually('the watcher, a main connection and a reader', async () => (await connections(watcher)) === 3);
       await revocations.close();
       const left = client ? 2 : 1;
       await eventually(`${left} connections to remain`, async () => (await connections(watcher)) === left);

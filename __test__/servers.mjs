@@ -43,6 +43,26 @@ async function listening(port) {
   throw new Error(`nothing listens on port ${port}`);
 }
 
+/** Server processes still running, killed when the test file's process exits. */
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Starts a server process that never keeps its test file's process alive (a file whose test
+ * failed before it stopped its server would otherwise hang the whole run) and dies with it.
+ * @param {string} command
+ * @param {string[]} args
+ */
+function serverProcess(command, args) {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  child.unref();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
 /** Waits for `child` to exit, if it has not. */
 async function exited(child) {
   if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
@@ -76,7 +96,7 @@ export async function startRedis({ args = [], port: chosen } = {}) {
   ];
   let child;
   const start = async () => {
-    child = spawn(REDIS_SERVER, argv, { stdio: 'ignore' });
+    child = serverProcess(REDIS_SERVER, argv);
     await listening(port);
   };
   await start();
@@ -89,6 +109,7 @@ export async function startRedis({ args = [], port: chosen } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
     async kill() {
+      child.ref(); // so that the process lives until it has seen the server go
       child.kill('SIGKILL');
       await exited(child);
     },

@@ -153,6 +153,8 @@ describe('split sessions within every budget', () => {
     assert.equal(errors[0].code, 'ERR_SESSION_TOO_LARGE');
     assert.match(errors[0].message, /more than maxCookies \(3\) cookies of maxCookieBytes \(4096\)/);
     assert.equal(events.length, 1);
+    assert.equal(events[0].limit, 3 * 4096, 'three cookies of 4096 bytes, less than maxTotalCookieBytes');
+    assert.ok(events[0].size > events[0].limit, `${events[0].size} bytes`);
     assert.equal((await visit(app, '/', kept)).res.body.data, 5000);
   });
 

@@ -13,8 +13,8 @@ const { MAX_COOKIE_CHARS } = require('./native.cjs');
 const TAG_CHARS = 8;
 /** The most cookies a session may be split across (`maxCookies`). */
 const MAX_PARTS = 16;
-/** The first part's header: `c`, the number of parts, `.`, the tag, `.`. */
-const FIRST = /^c([1-9][0-9]?)\.([^.;,\s]{8})\./;
+/** The first part's header: `c`, the number of parts (two or more), `.`, the tag, `.`. */
+const FIRST = /^c([2-9]|[1-9][0-9])\.([^.;,\s]{8})\./;
 
 /**
  * The name of part `index` of the cookie named `key`.
@@ -150,8 +150,11 @@ function partsRefused(err) {
  * @param {number} [limit]
  */
 function tooLong(chars, limit) {
-  const what = limit === undefined ? `one cookie's ${MAX_COOKIE_CHARS}` : `maxTotalCookieBytes (${limit})`;
-  return refusal('ERR_COOKIE_TOO_LARGE', 'oversized', `session cookies hold ${chars} characters, more than ${what}`);
+  const message =
+    limit === undefined
+      ? `cookie is ${chars} bytes, more than the ${MAX_COOKIE_CHARS} this codec reads`
+      : `session cookies hold ${chars} characters, more than maxTotalCookieBytes (${limit})`;
+  return refusal('ERR_COOKIE_TOO_LARGE', 'oversized', message);
 }
 
 module.exports = { MAX_PARTS, partsRefused, tooLong, partName, partsPattern, layOut, partCount, join };

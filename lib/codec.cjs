@@ -5,6 +5,8 @@
 // private field), so spreading, binding or copying the codec changes nothing.
 
 const native = require('./native.cjs');
+
+const { MAX_COOKIE_CHARS } = native;
 const { join, layOut, MAX_PARTS, partCount, partName, partsRefused, tooLong } = require('./chunks.cjs');
 const { codedError, describe, sessionTooLarge } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keys.cjs');
@@ -73,25 +75,43 @@ function createCodec(opts) {
   const { values } = readOptions('createCodec(opts)', opts, CODEC_OPTIONS, { required: 'ERR_OPTIONS_REQUIRED' });
   const policy = sessionPolicy(values);
   const ring = cookieKeyring(values, { sync: true });
+  /** The sealed value of `session`, of any length up to what the keyring holds. */
+  const seal = (session) => {
+    checkSession(session);
+    return sealValue(ring, SessionToken.of(session), session).value;
+  };
+
+  /** The session of a sealed value, of any length up to what the keyring holds, or a refusal. */
+  const open = (value) => {
+    const opened = openValue(ring, value);
+    policy.admit(opened, undefined);
+    return new SessionToken(opened.session, opened.token);
+  };
+
   /**
    * Seals a session object into a cookie value: one `decode` returned with its metadata, any
-   * other as a new session.
+   * other as a new session. Throws `ERR_SESSION_TOO_LARGE` for a value longer than a cookie is
+   * read (use `encodeCookies` for sessions that large).
    * @param {object} session
    */
   function encode(session) {
-    checkSession(session);
-    return sealValue(ring, SessionToken.of(session), session).value;
+    const value = seal(session);
+    if (value.length > MAX_COOKIE_CHARS) {
+      throw sessionTooLarge(
+        `session cookie would be ${value.length} characters, more than one cookie's ${MAX_COOKIE_CHARS}: split it with encodeCookies`,
+      );
+    }
+    return value;
   }
 
   /**
    * Opens a cookie value into its session object, or throws a refusal (a SyntaxError with a
-   * `code` and a `reason`).
+   * `code` and a `reason`); one longer than a cookie may be is refused before any work.
    * @param {string} cookie
    */
   function decode(cookie) {
-    const opened = openValue(ring, cookie);
-    policy.admit(opened, undefined);
-    return new SessionToken(opened.session, opened.token);
+    if (typeof cookie === 'string' && cookie.length > MAX_COOKIE_CHARS) throw tooLong(cookie.length);
+    return open(cookie);
   }
 
   /**
@@ -111,7 +131,7 @@ function createCodec(opts) {
         `maxValueChars must be a whole number of at least ${MIN_VALUE_CHARS}, got ${describe(maxValueChars)}`,
       );
     }
-    const value = encode(session);
+    const value = seal(session);
     const { key, maxCookies, maxTotalCookieBytes } = values;
     const { cookies, bytes } = layOut(key, value, () => maxValueChars, maxCookies);
     if (!cookies || bytes > maxTotalCookieBytes) {
@@ -138,7 +158,7 @@ function createCodec(opts) {
     const value = join(first, (index) => read(partName(values.key, index)), values.maxCookies);
     if (value.length > values.maxTotalCookieBytes) throw tooLong(value.length, values.maxTotalCookieBytes);
     try {
-      return decode(value);
+      return open(value);
     } catch (err) {
       throw partsRefused(err);
     }

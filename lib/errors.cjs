@@ -18,7 +18,7 @@ function codedError(Type, code, message) {
  */
 function describe(value) {
   if (value === null) return 'null';
-  if (typeof value === 'string') return `string of ${value.length} characters`;
+  if (typeof value === 'string') return `string of ${value.length} character${value.length === 1 ? '' : 's'}`;
   if (typeof value !== 'object') return typeof value;
   return value.constructor?.name ?? 'object';
 }

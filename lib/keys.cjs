@@ -124,7 +124,12 @@ function keySource({ secretKey, secret, salt }) {
     return { keys: given.map(toKeyBytes), given };
   }
   if (present(secret)) return { secrets: listOf('secret', secret).map(toSecretBytes), salt: toSaltBytes(salt) };
-  throw codedError(Error, 'ERR_KEY_MISSING', 'secretKey or secret must specified');
+  // koa-encrypted-session's words first; then what arrived, most often an unset environment variable.
+  throw codedError(
+    Error,
+    'ERR_KEY_MISSING',
+    `secretKey or secret must specified: got secretKey ${describe(secretKey)} and secret ${describe(secret)} (is the variable that holds the key set? \`npx gen-key\` makes a key)`,
+  );
 }
 
 /**

@@ -93,7 +93,7 @@ const kinds = {
   custom: (accepts, what) => ({
     default: undefined,
     check(value, name) {
-      if (!accepts(value)) throw wrong(name, what, describe(value));
+      if (!accepts(value)) throw wrong(name, what, typeof value === 'string' ? asText(value) : asNumber(value));
       return value;
     },
   }),

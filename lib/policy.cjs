@@ -177,18 +177,6 @@ function sessionPolicy({ maxLifetime = 0, acceptKoaEncryptedSession = true, revo
     checkBound() {
       if (revocations && longest === undefined) unbounded('session');
     },
-    /**
-     * Until when (ms) a revocation of the session of `token` must last: until the last copy of its
-     * cookie that this policy could still accept has expired, whatever maxAge any copy carried
-     * (every accepted cookie expires within `longest` of now), and a request in flight elsewhere
-     * could seal it again; never past the session's end under `maxLifetime`.
-     * @param {string} token
-     * @param {number} [now]
-     */
-    revocationUntil(token, now = Date.now()) {
-      const byLifetime = maxLifetime ? (issuedAtOf(token) || now) + maxLifetime + CLOCK_SKEW_MS : Infinity;
-      return Math.min(byLifetime, now + longest + IN_FLIGHT_MS);
-    },
     /** The longest a revocation must last: as long as a cookie may be used, and a minute for requests in flight. */
     horizon: () => longest + IN_FLIGHT_MS,
   };

@@ -106,11 +106,24 @@ function runs() {
   ];
 }
 
+/**
+ * The longest one runtime's run may take (about four times a usual run here): a run that hangs,
+ * a test file whose process never exits, is killed with everything it started, and fails.
+ */
+const RUN_LIMIT_MS = 15 * 60 * 1000;
+
 /** Runs `command`, echoing its output; resolves to its exit status, output and duration. */
 function run({ command, args, env = process.env }) {
   const started = Date.now();
-  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  // A process group of its own, so that a kill reaches the servers and workers it started.
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const watchdog = setTimeout(() => {
+    const message = `\n=== killed after ${RUN_LIMIT_MS / 60_000} minutes: a test or a test file's process hangs\n`;
+    output += message;
+    process.stderr.write(message);
+    process.kill(-child.pid, 'SIGKILL');
+  }, RUN_LIMIT_MS);
   for (const [stream, sink] of [
     [child.stdout, process.stdout],
     [child.stderr, process.stderr],
@@ -121,7 +134,10 @@ function run({ command, args, env = process.env }) {
     });
   }
   return new Promise((resolve) => {
-    child.on('close', (status) => resolve({ status, output, seconds: Math.round((Date.now() - started) / 1000) }));
+    child.on('close', (status) => {
+      clearTimeout(watchdog);
+      resolve({ status, output, seconds: Math.round((Date.now() - started) / 1000) });
+    });
   });
 }
 

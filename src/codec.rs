@@ -297,9 +297,7 @@ impl Keyring {
             }
             to_token(opened.token()).map_err(|_| no_token)?
         };
-        if self.assumed_issue_time() > 0 && metadata::time_is_zero(&token, ISSUED_AT) {
-            metadata::set_time(&mut token, ISSUED_AT, self.assumed_issue_time());
-        }
+        self.assume_issue_time(&mut token);
         opened.plain[1..OPENED_PREFIX_BYTES].copy_from_slice(&token);
         opened.plain[0] = b'0' + flags;
         opened.ascii = opened.text().is_ascii();
@@ -311,12 +309,20 @@ impl Keyring {
     }
 
     /// The token in a legacy member's value that JavaScript found in a session (where a
-    /// koa-encrypted-session node moved it), if its tag verifies under one of the keys.
+    /// koa-encrypted-session node moved it), if its tag verifies under one of the keys; with the
+    /// assumed issue time filled in, as `open` does.
     pub fn check_legacy_metadata(&self, value: &[u8]) -> Result<Token, Error> {
-        metadata::check_legacy_value(
-            value,
-            (0..self.key_count()).map(|index| self.tag_key(index)),
-        )
+        let tag_keys = (0..self.key_count()).map(|index| self.tag_key(index));
+        let mut token = metadata::check_legacy_value(value, tag_keys)?;
+        self.assume_issue_time(&mut token);
+        Ok(token)
+    }
+
+    /// Gives `token` the keyring's assumed issue time when it carries none.
+    fn assume_issue_time(&self, token: &mut Token) {
+        if self.assumed_issue_time() > 0 && metadata::time_is_zero(token, ISSUED_AT) {
+            metadata::set_time(token, ISSUED_AT, self.assumed_issue_time());
+        }
     }
 }
 
@@ -490,6 +496,22 @@ mod tests {
         // JavaScript checks a member found elsewhere in the JSON with check_legacy_metadata.
         let value = format!("{}AAAAAAAAAAAAAAAAAAAAAA", token());
         assert!(keys.check_legacy_metadata(value.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_moved_member_gets_the_assumed_issue_time_too() {
+        let cookie = seal(&cookies(&[1], "koa.sess", Format::Legacy), b"{}");
+        let plain = legacy_plaintext(&cookie, 1);
+        let value = &plain[9..plain.len() - 2];
+        let limits = Limits {
+            max_value_chars: MAX_COOKIE_CHARS,
+            assume_issued_at: 1_700_000_000_000,
+        };
+        let assuming =
+            Keyring::for_cookies(&[&[1; 32]], "koa.sess", Format::Legacy, limits).unwrap();
+        let token = assuming.check_legacy_metadata(value).unwrap();
+        // TOKEN carries an issue time of 0, which the keyring's assumed one replaces.
+        assert_eq!(&token[ISSUED_AT..USER_SINCE], b"0loyw3v28");
     }
 
     #[test]

@@ -7,6 +7,8 @@ import legacyEncryptedSession from 'koa-encrypted-session';
 import session from 'koa-session';
 import session7 from 'koa-session-7';
 import encryptedSession, { encryptedStore, memoryRevocations } from '../../index.mjs';
+import codec from '../../lib/codec.cjs';
+import native from '../../lib/native.cjs';
 
 const key = Buffer.alloc(32, 7);
 
@@ -26,6 +28,22 @@ const base64Json = {
   encode: (data) => Buffer.from(JSON.stringify(data)).toString('base64'),
   decode: (text) => JSON.parse(Buffer.from(text, 'base64').toString('utf8')),
 };
+
+/**
+ * The crypto floor, for the breakdown only: unsigned koa-session with this package's native seal
+ * and open (compact, a kernel nonce per seal) as its hooks, and nothing else of the package: no
+ * session id, issue time, metadata checks, size guard or per-request state.
+ */
+function nativeSealOnly() {
+  const ring = codec.cookieKeyring(
+    { secretKey: key, key: 'koa.sess', format: 'compact', maxCookies: 1, assumeIssuedAt: 0 },
+    { sync: true },
+  );
+  return {
+    encode: (data) => ring.seal(undefined, JSON.stringify(data), 0).slice(native.TOKEN_CHARS),
+    decode: (text) => JSON.parse(ring.open(text).slice(native.OPENED_JSON_AT)),
+  };
+}
 
 /** A koa-session store over the Redis at BENCH_REDIS_URL, values expiring with the session. */
 function redisStore() {
@@ -65,6 +83,7 @@ export const MIDDLEWARES = {
     return session({}, app);
   },
   'koa-session, unsigned': (app) => session({ signed: false }, app),
+  'koa-session, unsigned, native seal and open as hooks': (app) => session({ signed: false, ...nativeSealOnly() }, app),
   'koa-session 7.0.2, signed (default)': (app) => {
     app.keys = ['a signing key for the benchmark'];
     return session7({}, app);

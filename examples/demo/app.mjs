@@ -132,7 +132,7 @@ export function createApp({
   secure = false,
   trustProxy = false,
   revocations = memoryRevocations(),
-  maxCookies = 3,
+  maxCookies = 2,
 }) {
   const app = new Koa();
   app.proxy = trustProxy;

@@ -57,3 +57,10 @@ const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   const { port } = server.address();
   console.log(`demo on http://127.0.0.1:${port}/ (sessions: ${mode}); sign in as alice / wonderland`);
 });
+server.on('error', (err) => {
+  if (err.code !== 'EADDRINUSE') throw err;
+  console.error(
+    `port ${process.env.PORT ?? 3000} is taken: run \`PORT=3001 npm run demo\`, or stop what listens there`,
+  );
+  process.exit(1);
+});

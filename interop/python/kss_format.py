@@ -339,9 +339,11 @@ MEMBER_START = b'"$kss":"'
 MEMBER_CHARS = len(MEMBER_START) + TOKEN_CHARS + TAG_CHARS + 1  # and the closing quote
 
 
-def strip_member(text: bytes, key: bytes, name: str) -> tuple[bytes, bytes] | None:
+def strip_member(text: bytes, keys: list[bytes], name: str) -> tuple[bytes, bytes] | None:
     """(token, text without the member) when a `$kss` member is the object's last, where the
-    package writes it; None when there is none there. Raises when its tag does not verify."""
+    package writes it; None when there is none there. Raises when its tag verifies under none of
+    `keys` (every key of the ring: a koa-encrypted-session node may have sealed the cookie again
+    under another, carrying the member as it was)."""
     start = len(text) - MEMBER_CHARS - 1
     if start < 0:
         return None
@@ -355,7 +357,7 @@ def strip_member(text: bytes, key: bytes, name: str) -> tuple[bytes, bytes] | No
         kept = text[: start - 1]
     else:
         return None
-    return check_member_value(member[len(MEMBER_START) : -1], [key], name), kept + b"}"
+    return check_member_value(member[len(MEMBER_START) : -1], keys, name), kept + b"}"
 
 
 def parse_json(text: bytes) -> dict:
@@ -413,7 +415,7 @@ def open_value(
     index, key, plaintext = opened
     adopted = False
     if parsed.kid is None:
-        found = strip_member(plaintext, key, name)
+        found = strip_member(plaintext, list(keys), name)
         if found:
             token, text = found
         else:

@@ -48,7 +48,12 @@ function cookieLayout({ key, maxCookieBytes, maxCookies, maxTotalCookieBytes }, 
   const refuse = (chars, options, ctx, cookies, bytes) => {
     const single = maxCookies === 1;
     const size = single ? cookieOverhead(key, options) + chars : (bytes ?? Buffer.byteLength(key) + 1 + chars);
-    const limit = single ? maxCookieBytes : maxTotalCookieBytes;
+    // Without a layout, maxCookies cookies of maxCookieBytes were too few: that may be the bound.
+    const limit = single
+      ? maxCookieBytes
+      : cookies
+        ? maxTotalCookieBytes
+        : Math.min(maxTotalCookieBytes, maxCookies * maxCookieBytes);
     setImmediate(() => app.emit('session:too-large', { ctx, size, limit }));
     throw sessionTooLarge(
       single

@@ -5,8 +5,9 @@
 // which it calls the `encode` and `decode` hooks; it hands `{ ctx }` to a store, `ctx` to
 // `genid` and `valid`; it writes `_expire` and `_maxAge` (or `_session`) into what it seals, and
 // saves a session whose `_requireSave` is set. This module relies on exactly that, and on two
-// private names: the symbol under which koa-session keeps its context object on `ctx`, and that
-// object's `commit(options)`, which `regenerate()` calls with `{ regenerate: true }`.
+// private names: the symbol under which koa-session keeps its context object on `ctx`, that
+// object's `commit(options)`, which `regenerate()` calls with `{ regenerate: true }`, and its
+// `externalKey`, the store id that `ctx.session = {…}` keeps.
 // __test__/koa-session-adapter.test.mjs fails if koa-session stops doing any of it.
 
 const koaSession = require('koa-session');
@@ -118,7 +119,7 @@ function sessionMiddleware(app, sessionOptions, settings) {
     return ctx[STATE];
   }
 
-  extendContext(app, stateOf);
+  extendContext(app, stateOf, contextSession);
   return function encryptedSession(ctx, next) {
     stateOf(ctx);
     return inner(ctx, next);
@@ -132,8 +133,9 @@ function sessionMiddleware(app, sessionOptions, settings) {
  * As koa-session does, only the first session middleware of an app defines them.
  * @param {import('koa')} app
  * @param {(ctx: import('koa').Context) => RequestState} stateOf
+ * @param {symbol} contextSession koa-session's symbol for its per-request context object
  */
-function extendContext(app, stateOf) {
+function extendContext(app, stateOf, contextSession) {
   if (Object.hasOwn(app.context, 'sessionId')) return;
   const { get, set, ...rest } = Object.getOwnPropertyDescriptor(app.context, 'session');
   Object.defineProperties(app.context, {
@@ -147,6 +149,9 @@ function extendContext(app, stateOf) {
         const state = stateOf(this);
         // Opened first, so that the session that ends is known.
         if (value === null && get.call(this) !== null) state.end();
+        // A new object after a logout: koa-session would keep the ended session's store id, which
+        // a copy of the old cookie carries; without it, it makes a new one.
+        if (value !== null && state.endedStoreId !== undefined) this[contextSession].externalKey = undefined;
         set.call(this, value);
       },
     },

@@ -17,7 +17,10 @@ const { isSealedStore } = require('./store.cjs');
  */
 const SESSION_OPTIONS = {
   ...CODEC_OPTIONS,
-  maxAge: kinds.any(),
+  maxAge: kinds.custom(
+    (value) => value === 'session' || (typeof value === 'number' && value > 0 && Number.isFinite(value)),
+    "a duration in ms (a positive number) or 'session'",
+  ),
   maxCookieBytes: kinds.integer(4096, { max: native.MAX_COOKIE_CHARS }),
   // By default as much as one cookie of maxCookieBytes, or DEFAULT_TOTAL_COOKIE_BYTES if more.
   maxTotalCookieBytes: kinds.integer(undefined, { max: 64 * 1024 }),

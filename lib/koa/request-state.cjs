@@ -1,7 +1,7 @@
 'use strict';
 
 const { codedError, refusal } = require('../errors.cjs');
-const { join, partCount, partName, partsRefused, tooLong } = require('../chunks.cjs');
+const { join, MAX_PARTS, partCount, partName, partsRefused, tooLong } = require('../chunks.cjs');
 const { MAX_COOKIE_CHARS } = require('../native.cjs');
 const { openValue, sealValue } = require('../sealed.cjs');
 const { idOf, newToken } = require('../token.cjs');
@@ -59,6 +59,8 @@ class RequestState {
     this.split = false;
     /** @type {number[] | undefined} the indices of the session's extra cookies the request carried */
     this.carried = undefined;
+    /** How many cookies the last save in this response set (0 before any). */
+    this.written = 0;
   }
 
   /** The current session's id; a new session gets its token now. */
@@ -100,32 +102,43 @@ class RequestState {
   }
 
   /**
-   * The indices of the session's extra cookies (`key.1`, `key.2`, …) the request carried, read off
-   * its Cookie header once.
+   * The indices of the session's extra cookies (`key.1`, `key.2`, …, never past what any session
+   * may take) the browser may hold after this response so far: those the request carried, read
+   * off its Cookie header once, and those this response already set.
    */
-  carriedParts() {
+  partsHeld() {
     if (this.carried === undefined) {
       const header = this.ctx.get('cookie');
-      this.carried = [...header.matchAll(this.settings.partsPattern)].map((match) => Number(match[1]));
+      const carried = [...header.matchAll(this.settings.partsPattern)].map((match) => Number(match[1]));
+      this.carried = carried.filter((index) => index > 0 && index < MAX_PARTS);
     }
-    return this.carried;
+    const written = Array.from({ length: Math.max(0, this.written - 1) }, (_, i) => i + 1);
+    return new Set([...this.carried, ...written]);
   }
 
   /**
-   * Expires, in this response, the extra cookies the request carried from index `from` on, and the
-   * session cookie itself with `whole`: parts a smaller, ended or refused session no longer needs.
-   * Nothing to look for while sessions are never split and this one was not.
+   * Expires, in this response, the extra cookies the browser may hold from index `from` on, and
+   * the session cookie itself with `whole`: parts a smaller, ended or refused session no longer
+   * needs. Nothing to look for while sessions are never split and this one was not. A cookie the
+   * cookies module will not set here (a `secure` one over plain HTTP) is left for the next
+   * response over HTTPS: a hostile cookie must not turn into an error.
    * @param {number} from
    * @param {boolean} [whole]
    */
   expireParts(from, whole = false) {
     const { key, maxCookies } = this.settings;
-    if (maxCookies === 1 && !this.split) return;
+    if (maxCookies === 1 && !this.split && this.written <= 1) return;
     const options = { ...this.ctx.sessionOptions, expires: new Date(0), maxAge: false };
-    for (const index of this.carriedParts()) {
-      if (index >= from) this.ctx.cookies.set(partName(key, index), '', options);
+    const names = [...this.partsHeld()].filter((index) => index >= from).map((index) => partName(key, index));
+    if (whole) names.push(key);
+    for (const name of names) {
+      try {
+        this.ctx.cookies.set(name, '', options);
+      } catch {
+        return;
+      }
     }
-    if (whole) this.ctx.cookies.set(key, '', options);
+    this.written = Math.min(this.written, from);
   }
 
   /**
@@ -202,12 +215,13 @@ class RequestState {
     const cookies = this.settings.layout.cookiesFor(value, cookieOptions, this.ctx);
     for (const [name, part] of cookies.slice(1)) this.ctx.cookies.set(name, part, cookieOptions);
     this.expireParts(cookies.length);
+    this.written = cookies.length;
     return cookies[0][1];
   }
 
   /**
    * Ends the session (`ctx.session = null`, `regenerate()`): with revocations on, the session this
-   * request carried is revoked until the last copy of its cookie could have expired (with
+   * request carried is revoked for the revocations' horizon, past the last copy of its cookie (with
    * `userKey`, only one that has a user: an anonymous client cannot fill the revocations);
    * whatever is sealed next is a new session. The revocation holds in this process at once and
    * reaches the others without the response waiting for it.
@@ -219,9 +233,9 @@ class RequestState {
     this.endedStoreId = this.storeId;
     this.token = this.user = this.opened = this.storeId = undefined;
     if (!opened || !policy.revocations || (policy.userKey !== undefined && opened.user === undefined)) return;
-    policy.revocations
-      .revoke(idOf(opened.token), policy.revocationUntil(opened.token))
-      .catch((err) => ctx.app.emit('error', err, ctx));
+    // For the revocations' horizon: at least as long as any cookie may be used, and a minute for
+    // requests in flight, so every copy expires first, whatever maxAge it carried.
+    policy.revocations.revoke(idOf(opened.token)).catch((err) => ctx.app.emit('error', err, ctx));
   }
 
   /**

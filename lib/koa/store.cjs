@@ -98,6 +98,8 @@ function encryptedStore(store, opts) {
             throw refusal('ERR_COOKIE_NOT_OBJECT', 'not-object', `stored session is ${describe(s)}, not an object`);
           }
           state.admit({ ...opened, session: s }, expiryOf(s));
+          // koa-session refuses an expired session next: its metadata must not carry into the new one.
+          if (expiryOf(s) < Date.now()) state.forget();
           state.storeId = id;
           if (index > 0) state.staleStoreKey = key;
           if (index > 0 || opened.stale) requireSave(s); // sealed again, with the newest key
@@ -138,6 +140,12 @@ function encryptedStore(store, opts) {
         return;
       }
       await store.set(keys[0], value, maxAge, options);
+      // A session that ended in this request and was replaced by a new object leaves no value.
+      if (state.endedStoreId !== undefined) {
+        const ended = storeKeys(state, keyring, state.endedStoreId);
+        state.endedStoreId = undefined;
+        await Promise.all(ended.map((key) => store.destroy(key, options)));
+      }
       if (state.staleStoreKey) {
         await store.destroy(state.staleStoreKey, options);
         state.staleStoreKey = undefined;
