@@ -130,6 +130,75 @@ describe('logout holds under attack', () => {
     assert.deepEqual((await get(app, '/', stolen)).body, { user: null, flash: null });
   });
 
+  for (const [pattern, replace] of [
+    [
+      'ended twice, replaced twice',
+      (ctx) => {
+        ctx.session = null;
+        ctx.session = { flash: 'signed out' };
+        ctx.session = null;
+        ctx.session = { flash: 'signed out' };
+      },
+    ],
+    [
+      'replaced by an equal object (the id rotated, the data kept)',
+      (ctx) => {
+        const kept = { ...ctx.session.toJSON() };
+        ctx.session = null;
+        ctx.session = kept;
+      },
+    ],
+    [
+      'replaced, then ended again',
+      (ctx) => {
+        ctx.session = null;
+        ctx.session = { flash: 'signed out' };
+        ctx.session = null;
+      },
+    ],
+  ]) {
+    for (const revocations of [undefined, memoryRevocations()]) {
+      it(`store, ${pattern}, revocations ${revocations ? 'on' : 'off'}: the ended session's value goes, a copy of its cookie opens nothing`, async () => {
+        const raw = mapStore();
+        const app = makeApp(
+          encryptedSession,
+          { secretKey: KEY, revocations, store: encryptedStore(raw, { secretKey: KEY }) },
+          (ctx) => {
+            if (ctx.path === '/login') ctx.session.userId = 'alice';
+            if (ctx.path === '/logout') replace(ctx);
+            ctx.body = { user: ctx.session?.userId ?? null };
+          },
+        );
+        const stolen = sessionCookie(await get(app, '/login'));
+        const out = await get(app, '/logout', stolen);
+        const fresh = sessionCookie(out);
+        assert.notEqual(fresh, stolen, 'the browser gets another id, or none');
+        assert.equal(raw.data.size, pattern.startsWith('replaced, then ended') ? 0 : 1, 'only a new session is stored');
+        if (pattern.includes('equal object')) assert.equal((await get(app, '/', fresh)).body.user, 'alice', 'its data kept');
+        assert.deepEqual((await get(app, '/', stolen)).body, { user: null });
+      });
+    }
+  }
+
+  it('cookie, replaced by an equal object: a new cookie is set, so the browser does not keep the ended one', async () => {
+    const revocations = memoryRevocations();
+    const app = makeApp(encryptedSession, { secretKey: KEY, revocations }, (ctx) => {
+      if (ctx.path === '/login') ctx.session.userId = 'alice';
+      if (ctx.path === '/rotate') {
+        const kept = { ...ctx.session.toJSON() };
+        ctx.session = null;
+        ctx.session = kept;
+      }
+      ctx.body = { user: ctx.session.userId ?? null, id: ctx.sessionId };
+    });
+    const before = await get(app, '/login');
+    const rotated = await get(app, '/rotate', sessionCookie(before));
+    assert.notEqual(rotated.body.id, before.body.id);
+    const after = await get(app, '/', sessionCookie(rotated));
+    assert.deepEqual(after.body, { user: 'alice', id: rotated.body.id }, 'the browser holds the new session');
+    assert.equal((await get(app, '/', sessionCookie(before))).body.user, null, 'the ended one is revoked');
+  });
+
   it('a logout on a process whose revocations are not loaded still revokes the session', async () => {
     const loaded = memoryRevocations();
     const maker = appWith({ revocations: loaded });

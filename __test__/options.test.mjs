@@ -113,6 +113,18 @@ describe('construction errors', () => {
     ]) {
       rejects({ secretKey: KEY, maxAge }, TypeError, 'ERR_OPTION_VALUE', new RegExp(`${expected.source}${got}$`));
     }
+    const older = /^maxage must be a duration in ms \(a positive number\) or 'session', got '1d'$/;
+    rejects({ secretKey: KEY, maxage: '1d' }, TypeError, 'ERR_OPTION_VALUE', older);
+  });
+
+  it('a long string given to the wrong option is described, never echoed (it may be a secret or a URL with a password)', () => {
+    const url = 'redis://default:S3cr3t-P4ssw0rd@cache.internal:6379';
+    for (const opts of [{ revocations: url }, { maxAge: url }]) {
+      assert.throws(
+        () => encryptedSession({ secretKey: KEY, ...opts }, app),
+        (err) => err.code === 'ERR_OPTION_VALUE' && err.message.endsWith(`got string of ${url.length} characters`),
+      );
+    }
   });
 });
 

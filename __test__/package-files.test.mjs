@@ -5,7 +5,7 @@ import { it } from 'node:test';
 
 const root = new URL('..', import.meta.url).pathname;
 
-it('npm pack ships the entries, lib, CLI, loader and docs only', () => {
+it('npm pack ships the entries, lib, CLI, loader and the docs the README links to, only', () => {
   const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }));
   const files = report.files.map((file) => file.path).sort();
   const lib = files.filter((file) => file.startsWith('lib/'));
@@ -15,7 +15,11 @@ it('npm pack ships the entries, lib, CLI, loader and docs only', () => {
       'CHANGELOG.md',
       'LICENSE',
       'README.md',
+      'SECURITY.md',
       'bin/gen-key.mjs',
+      'docs/format.md',
+      'docs/revocations.md',
+      'docs/stores.md',
       'index.cjs',
       'index.d.cts',
       'index.d.mts',

@@ -55,6 +55,22 @@ async function fleet(url) {
   };
 }
 
+/**
+ * A Redis server started with `options` (as startRedis takes them), an admin client and a fleet
+ * on it, all closed when test `t` ends.
+ */
+async function setUp(t, options) {
+  const server = await startRedis(options);
+  const admin = new Redis(server.url).on('error', () => {});
+  const revocations = await fleet(server.url);
+  t.after(async () => {
+    await revocations.close();
+    admin.disconnect();
+    server.stop();
+  });
+  return { server, admin, revocations };
+}
+
 /** Waits until Redis holds every one of `ids` (session or user ids); then checks that it holds each once. */
 async function converged(admin, ids) {
   const counts = await eventually('every revoked id back in Redis', async () => {
@@ -71,14 +87,7 @@ describe('revocations Redis loses are written back', {
   skip: !redisInstalled() && notInstalled('redis-server'),
 }, () => {
   it('a FLUSHALL followed at once by more logouts does not hide the loss: reported by every holder, written back once', async (t) => {
-    const server = await startRedis();
-    const admin = new Redis(server.url);
-    const revocations = await fleet(server.url);
-    t.after(async () => {
-      await revocations.close();
-      admin.disconnect();
-      server.stop();
-    });
+    const { admin, revocations } = await setUp(t);
     const before = newIds(1500);
     await revocations.revoke(before);
     await revocations.members[0].revocations.revokeUser('signed out everywhere');
@@ -96,14 +105,7 @@ describe('revocations Redis loses are written back', {
   });
 
   it('a restart from an older snapshot, with logouts going on, loses nothing: what the snapshot missed is written back once', async (t) => {
-    const server = await startRedis({ args: ['--dbfilename', 'dump.rdb'] });
-    const admin = new Redis(server.url).on('error', () => {});
-    const revocations = await fleet(server.url);
-    t.after(async () => {
-      await revocations.close();
-      admin.disconnect();
-      server.stop();
-    });
+    const { server, admin, revocations } = await setUp(t, { args: ['--dbfilename', 'dump.rdb'] });
     const saved = newIds(600);
     await revocations.revoke(saved);
     await admin.save();
@@ -122,14 +124,7 @@ describe('revocations Redis loses are written back', {
   });
 
   it('a restart empty, with logouts made during the outage, loses nothing', async (t) => {
-    const server = await startRedis();
-    const admin = new Redis(server.url).on('error', () => {});
-    const revocations = await fleet(server.url);
-    t.after(async () => {
-      await revocations.close();
-      admin.disconnect();
-      server.stop();
-    });
+    const { server, admin, revocations } = await setUp(t);
     const before = newIds(900);
     await revocations.revoke(before);
     await server.kill();
@@ -143,13 +138,8 @@ describe('revocations Redis loses are written back', {
   });
 
   it('eviction of the stream (maxmemory, allkeys-*) with logouts going on is written back, and the policy is warned of', async (t) => {
-    const server = await startRedis({ args: ['--maxmemory', '3mb', '--maxmemory-policy', 'allkeys-random'] });
-    const admin = new Redis(server.url);
-    const revocations = await fleet(server.url);
-    t.after(async () => {
-      await revocations.close();
-      admin.disconnect();
-      server.stop();
+    const { admin, revocations } = await setUp(t, {
+      args: ['--maxmemory', '3mb', '--maxmemory-policy', 'allkeys-random'],
     });
     for (const member of revocations.members) {
       await eventually('the eviction policy warned of', () =>
@@ -172,14 +162,7 @@ describe('revocations Redis loses are written back', {
   });
 
   it('a restart from an AOF that lost nothing reports nothing and writes nothing back', async (t) => {
-    const server = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    const admin = new Redis(server.url).on('error', () => {});
-    const revocations = await fleet(server.url);
-    t.after(async () => {
-      await revocations.close();
-      admin.disconnect();
-      server.stop();
-    });
+    const { server, admin, revocations } = await setUp(t, { args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
     const before = newIds(900);
     await revocations.revoke(before);
     const entries = await admin.xlen(STREAM);

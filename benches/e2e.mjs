@@ -46,14 +46,14 @@ async function cookieFor(url, size) {
  * Runs the end-to-end benchmark; rows `{ size, name, reqs, reqsMin, reqsMax, samples, cpuUs,
  * cpuSamples, errors }` (`samples`: req/s, `cpuSamples`: server CPU µs per request, one per round,
  * in round order).
- * @param {{ rounds?: number, seconds?: number, sizes?: number[] }} options
+ * @param {{ rounds?: number, seconds?: number, sizes?: number[], contenders?: string[] }} options
  */
-export async function runE2eBench({ rounds = 5, seconds = 4, sizes = [20, 1000] } = {}) {
+export async function runE2eBench({ rounds = 5, seconds = 4, sizes = [20, 1000], contenders = E2E_CONTENDERS } = {}) {
   const rows = [];
   for (const size of sizes) {
-    const samples = Object.fromEntries(E2E_CONTENDERS.map((name) => [name, { reqs: [], cpu: [], errors: 0 }]));
+    const samples = Object.fromEntries(contenders.map((name) => [name, { reqs: [], cpu: [], errors: 0 }]));
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 ? [...E2E_CONTENDERS].reverse() : E2E_CONTENDERS;
+      const order = round % 2 ? [...contenders].reverse() : contenders;
       for (const name of order) {
         const server = await start(name);
         const cookie = await cookieFor(server.url, size);
@@ -86,6 +86,16 @@ export async function runE2eBench({ rounds = 5, seconds = 4, sizes = [20, 1000] 
   return rows;
 }
 
+// `node benches/e2e.mjs [rounds] [contender…]`: some contenders only, the first the reference,
+// each round's server CPU per request and the median of the rounds' ratios to the first.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await runE2eBench({ rounds: 1, seconds: 3 })) console.log(row);
+  const [rounds = '1', ...named] = process.argv.slice(2);
+  const rows = await runE2eBench({ rounds: Number(rounds), contenders: named.length ? named : E2E_CONTENDERS });
+  for (const row of rows) {
+    const reference = rows.find((r) => r.size === row.size);
+    const ratios = reference.cpuSamples.map((cpu, i) => cpu / row.cpuSamples[i]).sort((a, b) => a - b);
+    console.log(
+      `${row.size} B  ${row.name}: ${row.cpuUs.toFixed(1)} µs per request (median); of ${reference.name}: ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+    );
+  }
 }

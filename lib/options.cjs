@@ -89,11 +89,16 @@ const kinds = {
       return value;
     },
   }),
-  /** Anything `accepts` says yes to; `what` describes it for the message. */
+  /**
+   * Anything `accepts` says yes to; `what` describes it for the message, which quotes a short
+   * string (a unit mistake such as '1d' shows) and only describes a longer one, which may be a
+   * secret or a URL with a password passed to the wrong option.
+   */
   custom: (accepts, what) => ({
     default: undefined,
     check(value, name) {
-      if (!accepts(value)) throw wrong(name, what, typeof value === 'string' ? asText(value) : asNumber(value));
+      const shown = typeof value === 'string' && value.length <= 16 ? asText(value) : asNumber(value);
+      if (!accepts(value)) throw wrong(name, what, shown);
       return value;
     },
   }),

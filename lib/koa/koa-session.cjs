@@ -147,12 +147,22 @@ function extendContext(app, stateOf, contextSession) {
       },
       set(value) {
         const state = stateOf(this);
-        // Opened first, so that the session that ends is known.
-        if (value === null && get.call(this) !== null) state.end();
-        // A new object after a logout: koa-session would keep the ended session's store id, which
-        // a copy of the old cookie carries; without it, it makes a new one.
-        if (value !== null && state.endedStoreId !== undefined) this[contextSession].externalKey = undefined;
+        const context = this[contextSession];
+        if (value === null) {
+          // Opened first, so that the session that ends is known.
+          if (get.call(this) !== null) state.end();
+          // koa-session destroys the stored value of the id it holds, which must be the ended
+          // session's, even after a replacement (which holds a new id that nothing was stored under).
+          if (state.endedStoreId !== undefined) context.externalKey = state.endedStoreId;
+        } else if (state.ended) {
+          // A new object after a logout: koa-session would keep the ended session's store id,
+          // which a copy of the old cookie carries; without it, it makes a new one.
+          context.externalKey = undefined;
+        }
         set.call(this, value);
+        // Saved even when it equals the ended session (koa-session saves only a changed one): the
+        // browser gets the new session, and the ended one's stored value goes.
+        if (value !== null && state.ended) requireSave(get.call(this));
       },
     },
     sessionId: {

@@ -11,16 +11,20 @@ const { checkCookieOptions, cookieLayout } = require('./cookie.cjs');
 const { sessionMiddleware } = require('./koa-session.cjs');
 const { isSealedStore } = require('./store.cjs');
 
+/** koa-session's maxAge: ms, or 'session' for a cookie without an expiry. */
+const MAX_AGE = kinds.custom(
+  (value) => value === 'session' || (typeof value === 'number' && value > 0 && Number.isFinite(value)),
+  "a duration in ms (a positive number) or 'session'",
+);
+
 /**
  * encryptedSession's own options, with their kinds and defaults. `key` and `maxAge` are
  * koa-session's too, and pass on to it.
  */
 const SESSION_OPTIONS = {
   ...CODEC_OPTIONS,
-  maxAge: kinds.custom(
-    (value) => value === 'session' || (typeof value === 'number' && value > 0 && Number.isFinite(value)),
-    "a duration in ms (a positive number) or 'session'",
-  ),
+  maxAge: MAX_AGE,
+  maxage: MAX_AGE, // koa-session's older spelling, which it still reads
   maxCookieBytes: kinds.integer(4096, { max: native.MAX_COOKIE_CHARS }),
   // By default as much as one cookie of maxCookieBytes, or DEFAULT_TOTAL_COOKIE_BYTES if more.
   maxTotalCookieBytes: kinds.integer(undefined, { max: 64 * 1024 }),
@@ -81,7 +85,8 @@ function encryptedSession(opts, app) {
   const { values, rest } = readOptions('encryptedSession(opts, app)', opts, SESSION_OPTIONS);
   const sessionOptions = { ...rest, key: values.key };
   if (values.maxAge !== undefined) sessionOptions.maxAge = values.maxAge;
-  values.maxAge ??= rest.maxage; // koa-session's older spelling, which it still reads
+  if (values.maxage !== undefined) sessionOptions.maxage = values.maxage;
+  values.maxAge ??= values.maxage;
   values.maxTotalCookieBytes ??= Math.max(DEFAULT_TOTAL_COOKIE_BYTES, values.maxCookieBytes);
   checkCookieOptions(values, sessionOptions);
   const policy = sessionPolicy(values);

@@ -49,7 +49,9 @@ class RequestState {
     this.opened = undefined;
     /** @type {string | undefined} the store's session id, once a store value was opened */
     this.storeId = undefined;
-    /** @type {string | undefined} the store's session id of a session this request ended */
+    /** Whether this request ended a session: whatever object follows is a new session. */
+    this.ended = false;
+    /** @type {string | undefined} the store id of the session this request ended, whose value goes */
     this.endedStoreId = undefined;
     /** @type {string | undefined} the store key the session was read under, when not the newest key's */
     this.staleStoreKey = undefined;
@@ -230,7 +232,9 @@ class RequestState {
     const { policy } = this.settings;
     const { opened, ctx } = this;
     this.expireParts(1);
-    this.endedStoreId = this.storeId;
+    this.ended = true;
+    // Only a stored session has an id to end (a replacement ended again has none yet).
+    if (this.storeId !== undefined) this.endedStoreId = this.storeId;
     this.token = this.user = this.opened = this.storeId = undefined;
     if (!opened || !policy.revocations || (policy.userKey !== undefined && opened.user === undefined)) return;
     // For the revocations' horizon: at least as long as any cookie may be used, and a minute for
