@@ -174,7 +174,8 @@ describe('logout holds under attack', () => {
         const fresh = sessionCookie(out);
         assert.notEqual(fresh, stolen, 'the browser gets another id, or none');
         assert.equal(raw.data.size, pattern.startsWith('replaced, then ended') ? 0 : 1, 'only a new session is stored');
-        if (pattern.includes('equal object')) assert.equal((await get(app, '/', fresh)).body.user, 'alice', 'its data kept');
+        if (pattern.includes('equal object'))
+          assert.equal((await get(app, '/', fresh)).body.user, 'alice', 'its data kept');
         assert.deepEqual((await get(app, '/', stolen)).body, { user: null });
       });
     }
