@@ -103,7 +103,6 @@ describe('redisRevocations clients', { skip: !redisInstalled() && notInstalled('
         own.stop();
       });
       await revocations.ready;
-      const readyListeners = client?.listenerCount('ready');
       // The reader's connection may still be opening when `ready` settles.
       await eventually('the watcher, a main connection and a reader', async () => (await connections(watcher)) === 3);
       await revocations.close();
@@ -111,7 +110,9 @@ describe('redisRevocations clients', { skip: !redisInstalled() && notInstalled('
       await eventually(`${left} connections to remain`, async () => (await connections(watcher)) === left);
       if (client) {
         assert.equal(await client.ping(), 'PONG', 'the app’s client still works');
-        assert.equal(client.listenerCount('ready'), readyListeners - 1, 'its listener is gone');
+        // Neither library keeps a 'ready' listener of its own once connected (a connecting client
+        // may hold a passing one): what is left would be ours.
+        assert.equal(client.listenerCount('ready'), 0, 'its listener is gone');
         await closeClient(client);
       }
     });
