@@ -142,6 +142,7 @@ describe('no panics, only coded errors', () => {
       coded(await errorOf(() => native.createStoreKeyring(value, 1024)), `createStoreKeyring(${label(value)})`);
       for (const ring of [cookies, store]) {
         coded(await errorOf(() => ring.open(value)), `open(${label(value)})`);
+        coded(await errorOf(() => ring.open(['v2.', value])), `open(['v2.', ${label(value)}])`);
         if (value !== undefined) coded(await errorOf(() => ring.seal(value, '{}')), `seal(${label(value)}, '{}')`);
         coded(await errorOf(() => ring.seal(token, value)), `seal(token, ${label(value)})`);
       }
@@ -163,5 +164,20 @@ describe('no panics, only coded errors', () => {
     coded(await errorOf(() => open()), 'open()');
     coded(await errorOf(() => seal()), 'seal()');
     coded(await errorOf(() => store.open('v2.'.padEnd((1 << 20) + 1, 'A'))), 'open(a value past the limit)');
+    // A value given in pieces (a split session's) opens as the value they make, and is refused
+    // as that value would be: too long in all, or not a genuine value.
+    const value = sealed.slice(native.TOKEN_CHARS);
+    const pieces = [value.slice(0, 5), '', value.slice(5, 30), value.slice(30)];
+    assert.equal(open(pieces), open(value), 'pieces open as the value they make');
+    const long = Array.from({ length: 3 }, () => 'A'.repeat(3000));
+    assert.equal((await errorOf(() => open(long))).code, 'ERR_COOKIE_TOO_LARGE', 'pieces past the limit in all');
+    assert.equal((await errorOf(() => open([]))).code, 'ERR_COOKIE_MALFORMED', 'no pieces');
+    const swapped = [value.slice(30), value.slice(0, 30)];
+    assert.equal((await errorOf(() => open(swapped))).code, 'ERR_COOKIE_MALFORMED', 'pieces out of order');
+    // Reading an element can run JS: a getter that calls back into the keyring, or throws.
+    const withGetter = (get) => Object.defineProperty([value.slice(0, 5)], 1, { get, enumerable: true });
+    coded(await errorOf(() => open(withGetter(() => open(value) && value.slice(5)))), 'a getter calling open');
+    assert.equal((await errorOf(() => open(withGetter(() => assert.fail('from a getter'))))).message, 'from a getter');
+    assert.equal(open(withGetter(() => value.slice(5))), open(value), 'a getter returning its piece');
   });
 });

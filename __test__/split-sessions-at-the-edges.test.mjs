@@ -66,6 +66,35 @@ describe('split sessions at the edges', () => {
     );
   });
 
+  it('parts are read as ctx.cookies.get reads a cookie: the first of a name, quotes dropped', async () => {
+    const app = appWith({ maxCookies: 4, maxTotalCookieBytes: 16_000 }, (ctx) => {
+      if (ctx.path === '/save') ctx.session.data = 'x'.repeat(9000);
+      ctx.body = { data: ctx.session.data?.length ?? null };
+    });
+    const saved = await get(app, '/save').expect(200);
+    const pairs = saved.headers['set-cookie'].map((line) => line.split(';')[0].split('=')).sort();
+    assert.deepEqual(
+      pairs.map(([name]) => name),
+      ['koa.sess', 'koa.sess.1', 'koa.sess.2', 'koa.sess.3'],
+    );
+    const send = async (pairsSent) => {
+      app.rejected.length = 0;
+      const res = await get(app, '/', pairsSent.map(([name, value]) => `${name}=${value}`).join('; ')).expect(200);
+      await new Promise(setImmediate);
+      return { data: res.body.data, rejected: [...app.rejected] };
+    };
+    const opened = { data: 9000, rejected: [] };
+    const refused = { data: null, rejected: ['chunks'] };
+    const [first, one, ...rest] = pairs;
+    assert.deepEqual(await send(pairs), opened, 'as set');
+    assert.deepEqual(await send([...rest, one, first]), opened, 'in any order in the header');
+    assert.deepEqual(await send([first, [one[0], `"${one[1]}"`], ...rest]), opened, 'quoted');
+    assert.deepEqual(await send([...pairs, [one[0], 'AAAAAAAA.x']]), opened, 'a later cookie of the same name');
+    assert.deepEqual(await send([first, [one[0], 'AAAAAAAA.x'], one, ...rest]), refused, 'an earlier one');
+    assert.deepEqual(await send([first, ['koa.sess.01', one[1]], ...rest]), refused, 'koa.sess.01 is not part 1');
+    assert.deepEqual(await send([first, ['xkoa.sess.1', one[1]], ...rest]), refused, 'nor is xkoa.sess.1');
+  });
+
   it('a one-part "split" value is no split session: refused as malformed', async () => {
     const app = appWith({ maxCookies: 4 }, (ctx) => {
       ctx.body = { n: ctx.session.n ?? null };

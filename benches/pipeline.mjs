@@ -4,20 +4,26 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.mjs';
-import { MIDDLEWARES, SPLIT_AND_STORE } from './servers/session-apps.mjs';
+import { MIDDLEWARES, SPLIT_AND_ONE, SPLIT_AND_STORE } from './servers/session-apps.mjs';
 
 const WORKER = fileURLToPath(new URL('./servers/pipeline-worker.mjs', import.meta.url));
-const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES).filter((name) => !SPLIT_AND_STORE.includes(name));
+const PIPELINE_CONTENDERS = Object.keys(MIDDLEWARES).filter(
+  (name) => !SPLIT_AND_STORE.includes(name) && !SPLIT_AND_ONE.includes(name),
+);
 
-/** µs per request of contender `name` with `size` characters of session data, in a fresh process. */
+/**
+ * µs per request of contender `name` with `size` characters of session data, in a fresh process,
+ * and how many cookies its last response set.
+ * @returns {{ us: number, cookies: number }}
+ */
 function measure(name, size, requests) {
   const out = execFileSync(process.execPath, [WORKER, name, String(size), String(requests)], { encoding: 'utf8' });
-  return JSON.parse(out).us;
+  return JSON.parse(out);
 }
 
 /**
- * Runs the pipeline benchmark; rows `{ size, name, median, min, max, samples }` in µs per request
- * (`samples`: one per round, in round order).
+ * Runs the pipeline benchmark; rows `{ size, name, median, min, max, samples, cookies }` in µs per
+ * request (`samples`: one per round, in round order; `cookies`: how many the last response set).
  * @param {{ rounds?: number, requests?: number, sizes?: number[], contenders?: string[] }} options
  */
 export async function runPipelineBench({
@@ -29,12 +35,18 @@ export async function runPipelineBench({
   const rows = [];
   for (const size of sizes) {
     const samples = Object.fromEntries(contenders.map((name) => [name, []]));
+    const setCookies = {};
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? [...contenders].reverse() : contenders;
-      for (const name of order) samples[name].push(measure(name, size, requests));
+      for (const name of order) {
+        const { us, cookies } = measure(name, size, requests);
+        samples[name].push(us);
+        setCookies[name] = cookies;
+      }
     }
     for (const [name, xs] of Object.entries(samples)) {
-      rows.push({ size, name, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs });
+      const [min, max, cookies] = [Math.min(...xs), Math.max(...xs), setCookies[name]];
+      rows.push({ size, name, median: median(xs), min, max, samples: xs, cookies });
     }
   }
   return rows;

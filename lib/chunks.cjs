@@ -8,6 +8,7 @@
 
 const { refusal } = require('./errors.cjs');
 const { MAX_COOKIE_CHARS } = require('./native.cjs');
+const { openPieces } = require('./sealed.cjs');
 
 /** Characters of the tag every part carries: the value's last ones, random in both formats. */
 const TAG_CHARS = 8;
@@ -23,13 +24,35 @@ const FIRST = /^c([2-9]|[1-9][0-9])\.([^.;,\s]{8})\./;
  */
 const partName = (key, index) => (index === 0 ? key : `${key}.${index}`);
 
+/** The index in an extra cookie's name, as `partName` writes it. */
+const INDEX = /^[1-9][0-9]?$/;
+
 /**
- * A pattern finding, in a Cookie header, the extra cookies (`key.1`, `key.2`, …) of the cookie
- * named `key`, with their index.
+ * The extra cookies (`key.1`, `key.2`, …) of the cookie named `key` that a Cookie header carries:
+ * their values by index, each read as `ctx.cookies.get` reads a cookie (the first of the name,
+ * after `;` and spaces, its value up to the next `;`, surrounding quotes dropped), all in one pass
+ * over the header: one regular expression per name, as the cookies module runs, would scan it
+ * once per part.
+ * @param {string} cookieHeader
  * @param {string} key
+ * @returns {Map<number, string>}
  */
-const partsPattern = (key) =>
-  new RegExp(`(?:^|;) *${key.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}\\.([0-9]{1,3})=`, 'g');
+function partsIn(cookieHeader, key) {
+  const prefix = `${key}.`;
+  const parts = new Map();
+  for (const pair of cookieHeader.split(';')) {
+    let at = 0;
+    while (pair[at] === ' ') at++;
+    if (!pair.startsWith(prefix, at)) continue;
+    const equals = pair.indexOf('=', at + prefix.length);
+    const digits = pair.slice(at + prefix.length, equals);
+    if (equals === -1 || !INDEX.test(digits)) continue;
+    const index = Number(digits);
+    const value = pair.slice(equals + 1);
+    if (index < MAX_PARTS && !parts.has(index)) parts.set(index, value[0] === '"' ? value.slice(1, -1) : value);
+  }
+  return parts;
+}
 
 /** The header part `index` of `count` parts with `tag` carries. */
 const header = (index, count, tag) => (index === 0 ? `c${count}.${tag}.` : `${tag}.`);
@@ -95,18 +118,20 @@ function partCount(first) {
 }
 
 /**
- * The value the parts hold, given the first cookie's value and `read(index)` for the others;
- * throws a refusal (reason `chunks`) when the parts are not all there, not all from one save, or
- * more than `maxParts`.
+ * Opens the session a split session's parts hold, given the first cookie's value and
+ * `read(index)` for the others, with `ring`. Refused before any cryptography (reason `chunks`)
+ * when the parts are not all there, not all from one save, or more than `maxParts`, and (reason
+ * `oversized`) when they hold more than `maxChars` characters; refused with reason `chunks` too
+ * when what they hold does not open. The native core reads the pieces one after the other:
+ * joined into one string here, they would be copied once more.
+ * @param {import('./sealed.cjs').Keyring} ring
  * @param {string} first
  * @param {(index: number) => string | undefined} read
- * @param {number} maxParts
+ * @param {{ maxParts: number, maxChars: number }} limits
+ * @returns {import('./sealed.cjs').Opened}
  */
-function join(first, read, maxParts) {
+function openParts(ring, first, read, { maxParts, maxChars }) {
   const [head, count, tag] = FIRST.exec(first);
-  // Concatenated, not joined from an array: the native layer copies the string once anyway.
-  let value = first.slice(head.length);
-  let last = value;
   if (Number(count) > maxParts) {
     throw refusal(
       'ERR_COOKIE_CHUNKS',
@@ -114,6 +139,8 @@ function join(first, read, maxParts) {
       `session is split across ${count} cookies, more than maxCookies (${maxParts})`,
     );
   }
+  const pieces = [first.slice(head.length)];
+  let chars = pieces[0].length;
   for (let index = 1; index < Number(count); index++) {
     const part = read(index);
     if (typeof part !== 'string' || part.length <= TAG_CHARS || part[TAG_CHARS] !== '.' || !part.startsWith(tag)) {
@@ -123,24 +150,21 @@ function join(first, read, maxParts) {
         `session cookie part ${index} of ${count} is ${typeof part === 'string' ? 'from another save' : 'missing'}`,
       );
     }
-    last = part.slice(TAG_CHARS + 1);
-    value += last;
+    pieces.push(part.slice(TAG_CHARS + 1));
+    chars += part.length - TAG_CHARS - 1;
   }
-  if (!last.endsWith(tag)) {
+  if (!pieces.at(-1).endsWith(tag)) {
     throw refusal('ERR_COOKIE_CHUNKS', 'chunks', `session cookie parts do not end with their tag`);
   }
-  return value;
-}
-
-/**
- * The refusal to report when the value a split session's parts joined into does not open: one
- * that is not a genuine value says its parts did not come from one save (or were altered,
- * reordered or left out); any other refusal stands.
- * @param {Error & { reason?: string }} err
- */
-function partsRefused(err) {
-  if (err.reason !== 'authentication' && err.reason !== 'malformed') return err;
-  return refusal('ERR_COOKIE_CHUNKS', 'chunks', `session cookie parts do not open together (${err.message})`);
+  if (chars > maxChars) throw tooLong(chars, maxChars);
+  try {
+    return openPieces(ring, pieces);
+  } catch (err) {
+    // What does not open as a genuine value was not one save's parts (or was altered, reordered
+    // or cut); any other refusal stands.
+    if (err.reason !== 'authentication' && err.reason !== 'malformed') throw err;
+    throw refusal('ERR_COOKIE_CHUNKS', 'chunks', `session cookie parts do not open together (${err.message})`);
+  }
 }
 
 /**
@@ -157,4 +181,4 @@ function tooLong(chars, limit) {
   return refusal('ERR_COOKIE_TOO_LARGE', 'oversized', message);
 }
 
-module.exports = { MAX_PARTS, partsRefused, tooLong, partName, partsPattern, layOut, partCount, join };
+module.exports = { MAX_PARTS, tooLong, partName, partsIn, layOut, partCount, openParts };

@@ -7,7 +7,7 @@
 const native = require('./native.cjs');
 
 const { MAX_COOKIE_CHARS } = native;
-const { join, layOut, MAX_PARTS, partCount, partName, partsRefused, tooLong } = require('./chunks.cjs');
+const { layOut, MAX_PARTS, openParts, partCount, partName, tooLong } = require('./chunks.cjs');
 const { codedError, describe, sessionTooLarge } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keys.cjs');
 const { DEFAULT_COOKIE_NAME, kinds, readOptions } = require('./options.cjs');
@@ -81,9 +81,8 @@ function createCodec(opts) {
     return sealValue(ring, SessionToken.of(session), session).value;
   };
 
-  /** The session of a sealed value, of any length up to what the keyring holds, or a refusal. */
-  const open = (value) => {
-    const opened = openValue(ring, value);
+  /** The session `opened`, once the policy admits it. */
+  const admit = (opened) => {
     policy.admit(opened, undefined);
     return new SessionToken(opened.session, opened.token);
   };
@@ -111,7 +110,7 @@ function createCodec(opts) {
    */
   function decode(cookie) {
     if (typeof cookie === 'string' && cookie.length > MAX_COOKIE_CHARS) throw tooLong(cookie.length);
-    return open(cookie);
+    return admit(openValue(ring, cookie));
   }
 
   /**
@@ -155,13 +154,8 @@ function createCodec(opts) {
     const first = read(values.key);
     if (first === undefined) return undefined;
     if (typeof first !== 'string' || partCount(first) === 0) return decode(first);
-    const value = join(first, (index) => read(partName(values.key, index)), values.maxCookies);
-    if (value.length > values.maxTotalCookieBytes) throw tooLong(value.length, values.maxTotalCookieBytes);
-    try {
-      return open(value);
-    } catch (err) {
-      throw partsRefused(err);
-    }
+    const limits = { maxParts: values.maxCookies, maxChars: values.maxTotalCookieBytes };
+    return admit(openParts(ring, first, (index) => read(partName(values.key, index)), limits));
   }
 
   return { encode, decode, encodeCookies, decodeCookies };

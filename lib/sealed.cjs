@@ -42,6 +42,18 @@ function openValue(ring, value) {
   if (typeof value !== 'string') {
     throw refusal('ERR_COOKIE_MALFORMED', 'malformed', `cookie must be a string, got ${describe(value)}`);
   }
+  return openPieces(ring, value);
+}
+
+/**
+ * Opens, as `openValue` does, a value already known to be a string, or given as its pieces in
+ * order: those of a split session (chunks.cjs), which the native core reads one after the other
+ * so that they are never joined into one more string.
+ * @param {Keyring} ring
+ * @param {string | string[]} value
+ * @returns {Opened}
+ */
+function openPieces(ring, value) {
   let text;
   try {
     text = ring.open(value);
@@ -101,4 +113,4 @@ function checkSession(session) {
   }
 }
 
-module.exports = { openValue, sealValue, checkSession };
+module.exports = { openValue, openPieces, sealValue, checkSession };

@@ -147,18 +147,18 @@ unsafe fn read_token(
 
 /// `open(value)`: a flag digit, the metadata token and the session JSON text of a value in either
 /// format (see `Opened::marked`); throws a coded error for anything but a genuine value, and
-/// refuses one longer than the keyring reads before copying it.
+/// refuses one longer than the keyring reads before copying it. `value` may also be an array of
+/// strings: the pieces of a value split across cookies, in order, read one after the other so
+/// that JS never joins them into one more string.
 unsafe extern "C" fn open(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: N-API calls this on the JS thread with a live `env` and this call's `info`.
     unsafe {
         call(env, info, |ring, [cookie], buffers| {
-            let len = read_string(
-                env,
-                cookie,
-                "cookie",
-                ring.max_value_chars(),
-                &mut buffers.input,
-            )?;
+            let limit = ring.max_value_chars();
+            let len = match pieces(env, cookie)? {
+                Some(count) => read_pieces(env, cookie, count, limit, &mut buffers.input)?,
+                None => read_string(env, cookie, "cookie", limit, &mut buffers.input)?,
+            };
             let opened = ring.open(&buffers.input[..len], &mut buffers.scratch)?;
             create_string(env, opened.marked(), opened.is_ascii())
         })
@@ -183,7 +183,64 @@ unsafe fn read_string(
         return Err(Error::CookieTooLarge { limit, got: units });
     }
     // SAFETY: as for this function; `value` is a string of `units` UTF-16 units.
-    Ok(unsafe { read_utf8(env, value, units, buf) })
+    Ok(unsafe { read_utf8(env, value, units, buf, 0) })
+}
+
+/// How many pieces array `value` holds, or `None` when it is not an array.
+///
+/// # Safety
+/// `env` must be live and `value` a value in it.
+unsafe fn pieces(env: sys::napi_env, value: sys::napi_value) -> Result<Option<u32>, Error> {
+    let mut is_array = false;
+    let mut count = 0;
+    // SAFETY: both are valid places for the results; the length is read only from an array.
+    let read = unsafe {
+        sys::napi_is_array(env, value, &mut is_array) == sys::Status::napi_ok
+            && (!is_array
+                || sys::napi_get_array_length(env, value, &mut count) == sys::Status::napi_ok)
+    };
+    match (read, is_array) {
+        (false, _) => Err(Error::NodeApi("reading the pieces of a split value")),
+        (true, array) => Ok(array.then_some(count)),
+    }
+}
+
+/// Reads the `count` strings of array `value` into `buf` as UTF-8, one after the other, and returns
+/// their byte length, refusing more than `limit` UTF-16 units in all before anything is copied.
+/// Each element is read from the array once, so what is measured is what is copied.
+///
+/// # Safety
+/// `env` must be live and `value` an array in it of `count` elements.
+unsafe fn read_pieces(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    count: u32,
+    limit: usize,
+    buf: &mut Vec<u8>,
+) -> Result<usize, Error> {
+    let mut pieces = Vec::new();
+    let mut units = 0usize;
+    for index in 0..count {
+        let mut element = ptr::null_mut();
+        // SAFETY: as for this function; `element` is a valid place for the result.
+        if unsafe { sys::napi_get_element(env, value, index, &mut element) } != sys::Status::napi_ok
+        {
+            return Err(Error::NodeApi("reading the pieces of a split value"));
+        }
+        // SAFETY: `element` is a value N-API just read from `value`.
+        let piece_units = unsafe { string_units(env, element, "cookie piece")? };
+        units = units.saturating_add(piece_units);
+        pieces.push((element, piece_units));
+    }
+    if units > limit {
+        return Err(Error::CookieTooLarge { limit, got: units });
+    }
+    let mut len = 0;
+    for (element, units) in pieces {
+        // SAFETY: `element` is a string of `units` UTF-16 units in `env`.
+        len += unsafe { read_utf8(env, element, units, buf, len) };
+    }
+    Ok(len)
 }
 
 /// Runs `body` with the function's keyring, its first `N` arguments (missing ones are
@@ -215,8 +272,14 @@ unsafe fn call<const N: usize>(
         // until the function is collected, which cannot happen while it runs.
         let ring = unsafe { &*data.cast_const().cast::<Keyring>() };
         catch_unwind(AssertUnwindSafe(|| {
-            BUFFERS.with_borrow_mut(|buffers| {
-                let result = body(ring, args, buffers);
+            // Reading an array's elements can run JS (a getter) that calls back in here.
+            BUFFERS.with(|cell| {
+                let Ok(mut buffers) = cell.try_borrow_mut() else {
+                    return Err(Error::NodeApi(
+                        "reading an argument (it called seal or open)",
+                    ));
+                };
+                let result = body(ring, args, &mut buffers);
                 buffers.scratch.shrink();
                 if buffers.input.len() > Scratch::KEEP_BYTES {
                     buffers.input = Vec::new();
@@ -255,8 +318,9 @@ unsafe fn string_units(
     unsafe { argument(env, value, status, units, name, "a string") }
 }
 
-/// Copies string `value` of `units` UTF-16 units into `buf` as UTF-8 (lone surrogates become
-/// U+FFFD) and returns the byte length; `buf` grows to 3 bytes per unit, so nothing is cut.
+/// Copies string `value` of `units` UTF-16 units into `buf` from byte `at` on as UTF-8 (lone
+/// surrogates become U+FFFD) and returns the byte length; `buf` grows to 3 bytes per unit past
+/// `at`, so nothing is cut.
 ///
 /// # Safety
 /// `env` must be live and `value` a string in it of `units` UTF-16 units.
@@ -265,17 +329,25 @@ unsafe fn read_utf8(
     value: sys::napi_value,
     units: usize,
     buf: &mut Vec<u8>,
+    at: usize,
 ) -> usize {
     let room = units.saturating_mul(3).saturating_add(1); // + 1 for the NUL N-API writes
-    if buf.len() < room {
-        buf.resize(room, 0);
+    if buf.len() < at.saturating_add(room) {
+        buf.resize(at.saturating_add(room), 0);
     }
+    let space = &mut buf[at..];
     let mut len = 0;
-    // SAFETY: `buf` is writable for buf.len() bytes, and N-API writes at most that many.
+    // SAFETY: `space` is writable for its length, and N-API writes at most that many bytes.
     unsafe {
-        sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut len)
+        sys::napi_get_value_string_utf8(
+            env,
+            value,
+            space.as_mut_ptr().cast(),
+            space.len(),
+            &mut len,
+        )
     };
-    len.min(buf.len())
+    len.min(space.len())
 }
 
 /// `read`, what N-API read from argument `value` with `status`, or the error saying that `name`

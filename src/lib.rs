@@ -107,7 +107,7 @@ fn keyring_object(
 /// (both are read); values longer than `maxValueChars` are neither written nor read; a session
 /// without an issue time counts as issued at `assumeIssuedAt` (ms; 0 for unknown).
 #[napi(
-    ts_return_type = "Keyring & { seal(token: string | undefined, json: string, userSince?: number): string; open(value: string): string }"
+    ts_return_type = "Keyring & { seal(token: string | undefined, json: string, userSince?: number): string; open(value: string | string[]): string }"
 )]
 pub fn create_cookie_keyring<'env>(
     env: &'env Env,

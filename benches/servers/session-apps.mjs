@@ -67,6 +67,15 @@ export const SPLIT_AND_STORE = [
   'koa-sodium-session, encryptedStore on Redis',
 ];
 
+/**
+ * The contenders of the large-session benchmark's split against one cookie, per request: a
+ * session split across cookies of 4096 bytes against the same one in one cookie of up to 8192.
+ */
+export const SPLIT_AND_ONE = [
+  'koa-sodium-session (compact, split across cookies)',
+  'koa-sodium-session (compact, one cookie of up to 8192 bytes)',
+];
+
 /** Contender name → the middleware it installs on `app`. */
 export const MIDDLEWARES = {
   'koa-sodium-session (compact)': (app) => encryptedSession({ secretKey: key, format: 'compact' }, app),
@@ -75,6 +84,8 @@ export const MIDDLEWARES = {
   'koa-sodium-session (legacy)': (app) => encryptedSession({ secretKey: key }, app),
   'koa-sodium-session (compact, split across cookies)': (app) =>
     encryptedSession({ secretKey: key, format: 'compact', maxCookies: 4, maxTotalCookieBytes: 16_000 }, app),
+  'koa-sodium-session (compact, one cookie of up to 8192 bytes)': (app) =>
+    encryptedSession({ secretKey: key, format: 'compact', maxCookieBytes: 8192 }, app),
   'koa-sodium-session, encryptedStore on Redis': (app) =>
     encryptedSession({ secretKey: key, store: encryptedStore(redisStore(), { secretKey: key }) }, app),
   'koa-encrypted-session 3.0.7': (app) => legacyEncryptedSession({ secretKey: key }, app),

@@ -48,7 +48,7 @@ PURPOSES = {
 STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 URL_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-FIRST_PART = re.compile(r"c([1-9][0-9]?)\.([^.;,\s]{8})\.")
+FIRST_PART = re.compile(r"c([2-9]|[1-9][0-9])\.([^.;,\s]{8})\.")
 
 
 class Refused(Exception):

@@ -828,6 +828,16 @@ def add_refusals(b: Builder) -> None:
         cookies=split["cookies"],
         max_cookies=2,
     )
+    b.refuse(
+        "split-one-part",
+        "compact-split's whole value behind a first-part header that counts one part: no split "
+        "session (a count is 2 or more), so the cookie is opened whole, and is no value.",
+        *malformed,
+        "expected two parts separated by ';'",
+        core,
+        cookies=[[names[0], f"c1.{split['value'][-8:]}.{split['value']}"]],
+        **common,
+    )
     retagged = [p.replace(tag, "ZZZZZZZZ", 1) for p in parts]
     b.refuse(
         "split-tag-not-at-end",

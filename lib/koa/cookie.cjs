@@ -11,13 +11,12 @@ const { codedError, sessionTooLarge } = require('../errors.cjs');
 const EXPIRES = 'expires=Thu, 01 Jan 1970 00:00:00 GMT';
 
 /**
- * Bytes the cookie's name, `=` and attributes add to its value when set with `options` (koa-session's
- * per-request cookie options), in the cookies module's order: path, expires, domain, priority,
+ * Bytes the attributes add to a cookie set with `options` (koa-session's per-request cookie
+ * options), each after `; `, in the cookies module's order: path, expires, domain, priority,
  * samesite, secure (counted always: Koa adds it on HTTPS), httponly, partitioned.
- * @param {string} name
  * @param {Record<string, unknown>} options
  */
-function cookieOverhead(name, options) {
+function attributeBytes(options) {
   const attributes = [
     `path=${options.path ?? '/'}`,
     typeof options.maxAge === 'number' || options.expires ? EXPIRES : '',
@@ -28,7 +27,7 @@ function cookieOverhead(name, options) {
     options.httpOnly === false ? '' : 'httponly',
     options.partitioned ? 'partitioned' : '',
   ];
-  let bytes = Buffer.byteLength(name) + 1;
+  let bytes = 0;
   for (const attribute of attributes) if (attribute) bytes += 2 + attribute.length;
   return bytes;
 }
@@ -47,7 +46,9 @@ function cookieLayout({ key, maxCookieBytes, maxCookies, maxTotalCookieBytes }, 
   /** Emits `session:too-large` and throws, for a value of `chars` characters laid out as `cookies` (if at all) in `bytes`. */
   const refuse = (chars, options, ctx, cookies, bytes) => {
     const single = maxCookies === 1;
-    const size = single ? cookieOverhead(key, options) + chars : (bytes ?? Buffer.byteLength(key) + 1 + chars);
+    const size = single
+      ? Buffer.byteLength(key) + 1 + attributeBytes(options) + chars
+      : (bytes ?? Buffer.byteLength(key) + 1 + chars);
     // Without a layout, maxCookies cookies of maxCookieBytes were too few: that may be the bound.
     const limit = single
       ? maxCookieBytes
@@ -72,8 +73,10 @@ function cookieLayout({ key, maxCookieBytes, maxCookies, maxTotalCookieBytes }, 
      * @returns {[string, string][]}
      */
     cookiesFor(value, options, ctx) {
-      const room = (index) => maxCookieBytes - cookieOverhead(partName(key, index), options);
-      const { cookies, bytes } = layOut(key, value, room, maxCookies);
+      // What each cookie leaves for its name, `=` and value once its attributes are counted.
+      const room = maxCookieBytes - attributeBytes(options);
+      const valueRoom = (index) => room - Buffer.byteLength(partName(key, index)) - 1;
+      const { cookies, bytes } = layOut(key, value, valueRoom, maxCookies);
       if (cookies && bytes <= maxTotalCookieBytes) return cookies;
       return refuse(value.length, options, ctx, cookies, bytes);
     },

@@ -2,7 +2,6 @@
 
 const native = require('../native.cjs');
 const { codedError } = require('../errors.cjs');
-const { partsPattern } = require('../chunks.cjs');
 const { CODEC_OPTIONS, cookieKeyring, DEFAULT_TOTAL_COOKIE_BYTES } = require('../codec.cjs');
 const { kinds, readOptions } = require('../options.cjs');
 const { sessionPolicy } = require('../policy.cjs');
@@ -102,7 +101,6 @@ function encryptedSession(opts, app) {
     maxCookies: values.maxCookies,
     maxTotalCookieBytes: values.maxTotalCookieBytes,
     layout: cookieLayout(values, app),
-    partsPattern: partsPattern(values.key),
     storeIds: isSealedStore(sessionOptions.store),
   });
   if (ring) return middleware;

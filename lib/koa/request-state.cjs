@@ -1,7 +1,7 @@
 'use strict';
 
 const { codedError, refusal } = require('../errors.cjs');
-const { join, MAX_PARTS, partCount, partName, partsRefused, tooLong } = require('../chunks.cjs');
+const { openParts, partCount, partName, partsIn, tooLong } = require('../chunks.cjs');
 const { MAX_COOKIE_CHARS } = require('../native.cjs');
 const { openValue, sealValue } = require('../sealed.cjs');
 const { idOf, newToken } = require('../token.cjs');
@@ -20,7 +20,6 @@ const KEY_PENDING =
  *   maxCookies: number,
  *   maxTotalCookieBytes: number,
  *   layout: ReturnType<typeof import('./cookie.cjs').cookieLayout>,
- *   partsPattern: RegExp,
  * }} Settings
  */
 
@@ -59,7 +58,7 @@ class RequestState {
     this.storeKeyCache = undefined;
     /** True once the request's session cookie turned out to be split across several. */
     this.split = false;
-    /** @type {number[] | undefined} the indices of the session's extra cookies the request carried */
+    /** @type {Map<number, string> | undefined} the session's extra cookies the request carried, by index */
     this.carried = undefined;
     /** How many cookies the last save in this response set (0 before any). */
     this.written = 0;
@@ -88,34 +87,30 @@ class RequestState {
     const ring = this.settings.ring();
     if (!ring) throw refusal('ERR_KEY_PENDING', 'key-pending', KEY_PENDING);
     if (typeof cookie === 'string' && partCount(cookie) > 0) {
-      const { key, maxCookies, maxTotalCookieBytes } = this.settings;
+      const { maxCookies, maxTotalCookieBytes } = this.settings;
       this.split = true;
-      const read = (index) => this.ctx.cookies.get(partName(key, index), { signed: false });
-      const value = join(cookie, read, maxCookies);
-      if (value.length > maxTotalCookieBytes) throw tooLong(value.length, maxTotalCookieBytes);
-      try {
-        return openValue(ring, value);
-      } catch (err) {
-        throw partsRefused(err);
-      }
+      const carried = this.partsCarried();
+      const limits = { maxParts: maxCookies, maxChars: maxTotalCookieBytes };
+      return openParts(ring, cookie, (index) => carried.get(index), limits);
     }
     if (typeof cookie === 'string' && cookie.length > MAX_COOKIE_CHARS) throw tooLong(cookie.length);
     return openValue(ring, cookie);
   }
 
+  /** The session's extra cookies the request carried, by index, read off its Cookie header once. */
+  partsCarried() {
+    this.carried ??= partsIn(this.ctx.get('cookie'), this.settings.key);
+    return this.carried;
+  }
+
   /**
    * The indices of the session's extra cookies (`key.1`, `key.2`, …, never past what any session
-   * may take) the browser may hold after this response so far: those the request carried, read
-   * off its Cookie header once, and those this response already set.
+   * may take) the browser may hold after this response so far: those the request carried and
+   * those this response already set.
    */
   partsHeld() {
-    if (this.carried === undefined) {
-      const header = this.ctx.get('cookie');
-      const carried = [...header.matchAll(this.settings.partsPattern)].map((match) => Number(match[1]));
-      this.carried = carried.filter((index) => index > 0 && index < MAX_PARTS);
-    }
     const written = Array.from({ length: Math.max(0, this.written - 1) }, (_, i) => i + 1);
-    return new Set([...this.carried, ...written]);
+    return new Set([...this.partsCarried().keys(), ...written]);
   }
 
   /**
@@ -130,14 +125,16 @@ class RequestState {
   expireParts(from, whole = false) {
     const { key, maxCookies } = this.settings;
     if (maxCookies === 1 && !this.split && this.written <= 1) return;
-    const options = { ...this.ctx.sessionOptions, expires: new Date(0), maxAge: false };
     const names = [...this.partsHeld()].filter((index) => index >= from).map((index) => partName(key, index));
     if (whole) names.push(key);
-    for (const name of names) {
-      try {
-        this.ctx.cookies.set(name, '', options);
-      } catch {
-        return;
+    if (names.length > 0) {
+      const options = { ...this.ctx.sessionOptions, expires: new Date(0), maxAge: false };
+      for (const name of names) {
+        try {
+          this.ctx.cookies.set(name, '', options);
+        } catch {
+          return;
+        }
       }
     }
     this.written = Math.min(this.written, from);
