@@ -38,7 +38,7 @@ declare namespace encryptedSession {
 
   /** Options of `createCodec`, which the middleware shares, so that a codec reads and writes the middleware's cookies. */
   export interface CodecOptions extends KeyOptions {
-    /** The cookie's name (koa-session's option), default `koa.sess`: cookies are bound to it, so one cannot be replayed under another name. */
+    /** The cookie's name (koa-session's option), default `koa.sess`: cookies are bound to it, so one cannot be replayed under another name. Printable Latin-1 without `;` or `=`, no space at either end. */
     key?: string | undefined;
     /** Format cookies are written in (default `'legacy'`, so koa-encrypted-session nodes still read them); both are always read. */
     format?: CookieFormat | undefined;

@@ -172,6 +172,9 @@ describe('no panics, only coded errors', () => {
     const long = Array.from({ length: 3 }, () => 'A'.repeat(3000));
     assert.equal((await errorOf(() => open(long))).code, 'ERR_COOKIE_TOO_LARGE', 'pieces past the limit in all');
     assert.equal((await errorOf(() => open([]))).code, 'ERR_COOKIE_MALFORMED', 'no pieces');
+    const many = Array.from({ length: native.MAX_COOKIES + 1 }, () => '');
+    assert.equal((await errorOf(() => open(many))).code, 'ERR_COOKIE_MALFORMED', 'more pieces than cookies');
+    assert.equal((await errorOf(() => open(new Array(2 ** 32 - 1)))).code, 'ERR_COOKIE_MALFORMED', 'a huge array');
     const swapped = [value.slice(30), value.slice(0, 30)];
     assert.equal((await errorOf(() => open(swapped))).code, 'ERR_COOKIE_MALFORMED', 'pieces out of order');
     // Reading an element can run JS: a getter that calls back into the keyring, or throws.

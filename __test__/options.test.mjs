@@ -117,6 +117,24 @@ describe('construction errors', () => {
     rejects({ secretKey: KEY, maxage: '1d' }, TypeError, 'ERR_OPTION_VALUE', older);
   });
 
+  it('a cookie name the cookies module would refuse on every save, or browsers would trim, is refused at start-up', () => {
+    const expected = "key must be a cookie name (printable Latin-1, no ';' or '=', no space at either end), got ";
+    for (const [key, got] of [
+      ['a;b', "'a;b'"],
+      ['a=b', "'a=b'"],
+      [' sid', "' sid'"],
+      ['sid ', "'sid '"],
+      ['s\nid', "'s\nid'"],
+      ['sid\u0100', "'sid\u0100'"],
+    ]) {
+      const message = new RegExp(`^${(expected + got).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}$`);
+      rejects({ secretKey: KEY, key }, TypeError, 'ERR_OPTION_VALUE', message);
+    }
+    for (const key of ['koa:sess', 'my session', 'sid-2', 'a.b', 'x+y', 'sé']) {
+      assert.equal(typeof encryptedSession({ secretKey: KEY, key }, app), 'function', key);
+    }
+  });
+
   it('a long string given to the wrong option is described, never echoed (it may be a secret or a URL with a password)', () => {
     const url = 'redis://default:S3cr3t-P4ssw0rd@cache.internal:6379';
     for (const opts of [{ revocations: url }, { maxAge: url }]) {

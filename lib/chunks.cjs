@@ -7,13 +7,11 @@
 // apart (and refused before any cryptography) from tampering. docs/format.md has the layout.
 
 const { refusal } = require('./errors.cjs');
-const { MAX_COOKIE_CHARS } = require('./native.cjs');
+const { MAX_COOKIE_CHARS, MAX_COOKIES } = require('./native.cjs');
 const { openPieces } = require('./sealed.cjs');
 
 /** Characters of the tag every part carries: the value's last ones, random in both formats. */
 const TAG_CHARS = 8;
-/** The most cookies a session may be split across (`maxCookies`). */
-const MAX_PARTS = 16;
 /** The first part's header: `c`, the number of parts (two or more), `.`, the tag, `.`. */
 const FIRST = /^c([2-9]|[1-9][0-9])\.([^.;,\s]{8})\./;
 
@@ -49,7 +47,7 @@ function partsIn(cookieHeader, key) {
     if (equals === -1 || !INDEX.test(digits)) continue;
     const index = Number(digits);
     const value = pair.slice(equals + 1);
-    if (index < MAX_PARTS && !parts.has(index)) parts.set(index, value[0] === '"' ? value.slice(1, -1) : value);
+    if (index < MAX_COOKIES && !parts.has(index)) parts.set(index, value[0] === '"' ? value.slice(1, -1) : value);
   }
   return parts;
 }
@@ -181,4 +179,4 @@ function tooLong(chars, limit) {
   return refusal('ERR_COOKIE_TOO_LARGE', 'oversized', message);
 }
 
-module.exports = { MAX_PARTS, tooLong, partName, partsIn, layOut, partCount, openParts };
+module.exports = { tooLong, partName, partsIn, layOut, partCount, openParts };

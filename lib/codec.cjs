@@ -6,8 +6,8 @@
 
 const native = require('./native.cjs');
 
-const { MAX_COOKIE_CHARS } = native;
-const { layOut, MAX_PARTS, openParts, partCount, partName, tooLong } = require('./chunks.cjs');
+const { MAX_COOKIE_CHARS, MAX_COOKIES } = native;
+const { layOut, openParts, partCount, partName, tooLong } = require('./chunks.cjs');
 const { codedError, describe, sessionTooLarge } = require('./errors.cjs');
 const { keySource, keyringFor } = require('./keys.cjs');
 const { DEFAULT_COOKIE_NAME, kinds, readOptions } = require('./options.cjs');
@@ -21,17 +21,26 @@ const { checkSession, openValue, sealValue } = require('./sealed.cjs');
  */
 const DEFAULT_TOTAL_COOKIE_BYTES = 6 * 1024;
 
+/**
+ * A cookie name the cookies module sets (tabs, printable Latin-1, no `;` or `=`; it throws on
+ * every save otherwise) and that browsers keep as it is (they trim spaces at either end).
+ */
+const COOKIE_NAME = /^[!-:<>-~\u0080-\u00ff](?:[\t !-:<>-~\u0080-\u00ff]*[!-:<>-~\u0080-\u00ff])?$/;
+
 /** The options of a cookie keyring and its policy, shared by `createCodec` and `encryptedSession`. */
 const CODEC_OPTIONS = {
   secretKey: kinds.any(),
   secret: kinds.any(),
   salt: kinds.any(),
-  key: kinds.string(DEFAULT_COOKIE_NAME, { what: 'a non-empty string (the cookie name)' }),
+  key: kinds.string(DEFAULT_COOKIE_NAME, {
+    what: "a cookie name (printable Latin-1, no ';' or '=', no space at either end)",
+    pattern: COOKIE_NAME,
+  }),
   format: kinds.oneOf(['legacy', 'compact'], 'legacy', 'ERR_FORMAT'),
   maxLifetime: kinds.duration(0),
   assumeIssuedAt: kinds.pastInstant(CLOCK_SKEW_MS),
   acceptKoaEncryptedSession: kinds.boolean(true),
-  maxCookies: kinds.integer(1, { max: MAX_PARTS }),
+  maxCookies: kinds.integer(1, { max: MAX_COOKIES }),
   maxTotalCookieBytes: kinds.integer(DEFAULT_TOTAL_COOKIE_BYTES, { max: 64 * 1024 }),
 };
 

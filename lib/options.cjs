@@ -18,6 +18,12 @@ const asNumber = (value) => (typeof value === 'number' || value instanceof Date 
 /** A string quoted (a typo shows), anything else described. */
 const asText = (value) => (typeof value === 'string' ? `'${value}'` : describe(value));
 
+/**
+ * A value for a message: a short string quoted (a unit mistake such as '1d' shows), a longer one,
+ * which may be a secret or a URL with a password passed to the wrong option, only described.
+ */
+const shown = (value) => (typeof value === 'string' && value.length <= 16 ? asText(value) : asNumber(value));
+
 /** The error for option `name`, which should have been `expected`, and was `got`. */
 const wrong = (name, expected, got, code = 'ERR_OPTION_VALUE') =>
   codedError(TypeError, code, `${name} must be ${expected}, got ${got}`);
@@ -55,11 +61,12 @@ const kinds = {
       return value;
     },
   }),
-  /** A string; `what` says what it names, for the message. */
-  string: (fallback, { what = 'a string', empty = false } = {}) => ({
+  /** A string, matching `pattern` when given; `what` says what it names, for the message. */
+  string: (fallback, { what = 'a string', empty = false, pattern } = {}) => ({
     default: fallback,
     check(value, name) {
       if (typeof value !== 'string' || (!empty && value === '')) throw wrong(name, what, describe(value));
+      if (pattern && !pattern.test(value)) throw wrong(name, what, shown(value));
       return value;
     },
   }),
@@ -89,16 +96,11 @@ const kinds = {
       return value;
     },
   }),
-  /**
-   * Anything `accepts` says yes to; `what` describes it for the message, which quotes a short
-   * string (a unit mistake such as '1d' shows) and only describes a longer one, which may be a
-   * secret or a URL with a password passed to the wrong option.
-   */
+  /** Anything `accepts` says yes to; `what` describes it for the message (see `shown`). */
   custom: (accepts, what) => ({
     default: undefined,
     check(value, name) {
-      const shown = typeof value === 'string' && value.length <= 16 ? asText(value) : asNumber(value);
-      if (!accepts(value)) throw wrong(name, what, shown);
+      if (!accepts(value)) throw wrong(name, what, shown(value));
       return value;
     },
   }),

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::keyring::Keyring;
 use crate::metadata::TOKEN_BYTES;
 use crate::sodium;
+use crate::wire::MAX_COOKIES;
 
 /// The signature N-API calls a native function with.
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
@@ -206,8 +207,9 @@ unsafe fn pieces(env: sys::napi_env, value: sys::napi_value) -> Result<Option<u3
 }
 
 /// Reads the `count` strings of array `value` into `buf` as UTF-8, one after the other, and returns
-/// their byte length, refusing more than `limit` UTF-16 units in all before anything is copied.
-/// Each element is read from the array once, so what is measured is what is copied.
+/// their byte length, refusing more than `limit` UTF-16 units in all, or more pieces than a value
+/// is split across, before anything is copied. Each element is read from the array once, so what
+/// is measured is what is copied.
 ///
 /// # Safety
 /// `env` must be live and `value` an array in it of `count` elements.
@@ -218,7 +220,12 @@ unsafe fn read_pieces(
     limit: usize,
     buf: &mut Vec<u8>,
 ) -> Result<usize, Error> {
-    let mut pieces = Vec::new();
+    if count as usize > MAX_COOKIES {
+        return Err(Error::CookieMalformed(
+            "in more pieces than a value is split across",
+        ));
+    }
+    let mut pieces = Vec::with_capacity(MAX_COOKIES);
     let mut units = 0usize;
     for index in 0..count {
         let mut element = ptr::null_mut();

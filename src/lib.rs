@@ -60,6 +60,9 @@ pub const OPENED_ADOPTED: u32 = codec::FLAG_ADOPTED as u32;
 /// Longest cookie value read: twice the 4096 bytes any browser keeps for a cookie.
 #[napi]
 pub const MAX_COOKIE_CHARS: u32 = wire::MAX_COOKIE_CHARS as u32;
+/// The most cookies a session may be split across (`maxCookies`).
+#[napi]
+pub const MAX_COOKIES: u32 = wire::MAX_COOKIES as u32;
 /// Bytes of a secret key.
 #[napi]
 pub const KEY_BYTES: u32 = sodium::KEY_BYTES as u32;

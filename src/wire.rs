@@ -21,6 +21,8 @@ use crate::sodium::{MAC_BYTES, NONCE_BYTES};
 
 /// Longest cookie value `parse` reads: twice the 4096 bytes any browser keeps for a cookie.
 pub const MAX_COOKIE_CHARS: usize = 8192;
+/// The most cookies a value may be split across, and so the most pieces it is read from.
+pub const MAX_COOKIES: usize = 16;
 /// Bytes of a body before `mac ‖ ciphertext`: the key id, then the nonce.
 pub const HEADER_BYTES: usize = KEY_ID_BYTES + NONCE_BYTES;
 /// Prefix of compact-format cookies.
