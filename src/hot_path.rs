@@ -1,7 +1,7 @@
 //! A keyring's `seal` and `open`, the calls every request makes, as plain N-API callbacks.
 //!
-//! The same two methods written as napi-rs class methods made a codec round trip a third slower
-//! (BENCHMARKS.md): napi-rs copies each string argument after measuring its UTF-8 length in a
+//! The same two methods written as napi-rs class methods made a codec round trip measurably slower
+//! (BENCHMARKS.md, "Speed-only code"): napi-rs copies each string argument after measuring its UTF-8 length in a
 //! separate pass, into a fresh allocation, and unwraps `this` on every call. These callbacks read
 //! their string argument into a buffer the thread reuses, let the codec work in reused buffers,
 //! create the result string in one copy, and reach their keyring through the callback's data

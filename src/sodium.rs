@@ -127,7 +127,7 @@ fn zeroed_stream_buffer(work: &mut Vec<u8>, len: usize) {
 /// The output is byte for byte libsodium's (tests check it for every length up to 1100 bytes),
 /// with the keystream computed in whole runs (see `STREAM_RUN`). It earns its place by
 /// measurement: libsodium's own `crypto_secretbox_easy` and `_open_detached` made the codec's
-/// round trip of a small session a fifth slower (BENCHMARKS.md, "Speed-only code").
+/// round trip of a small session measurably slower (BENCHMARKS.md, "Speed-only code").
 pub fn secretbox_seal(
     out: &mut [u8],
     msg: &[u8],
